@@ -1,0 +1,3 @@
+import { config } from '@lnlab/eslint-config';
+
+export default config;
