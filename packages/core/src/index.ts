@@ -1,0 +1,23 @@
+// @lnlab/core: tensors on typed arrays, kernels, reverse-mode autograd, gradcheck, seeded RNG, safetensors I/O.
+export { Tensor, tensor } from './tensor';
+export type { NestedArray, TensorOptions, BackwardOptions } from './tensor';
+export type { DType, FloatDType, TypedArray, FloatArray } from './dtype';
+export type { Shape } from './shape';
+export { fmt as formatShape, numel, broadcastShapes } from './shape';
+export * from './ops/index';
+export { zeros, ones, full, zerosLike, onesLike, arange, eye, rand, randn, randint, manualSeed, getDefaultGenerator } from './ops/creation';
+export type { FactoryOptions, RandomOptions } from './ops/creation';
+export { Generator } from './random';
+export type { GeneratorState } from './random';
+export { grad, zeroGrad, AnomalyError } from './autograd/engine';
+export type { GradOptions } from './autograd/engine';
+export { noGrad, enableGrad, isGradEnabled, detectAnomaly } from './autograd/mode';
+export { defineOp } from './autograd/custom';
+export type { OpDefinition } from './autograd/custom';
+export { gradcheck, gradgradcheck, GradcheckError } from './autograd/gradcheck';
+export type { GradcheckOptions, GradgradcheckOptions, GradcheckFailure } from './autograd/gradcheck';
+export { toDot } from './autograd/graph';
+export type { Node } from './autograd/node';
+export * from './safetensors/index';
+export { loadSafetensors, saveSafetensors } from './io';
+export { layerNormForward, layerNormBackward } from './kernels/layer-norm';

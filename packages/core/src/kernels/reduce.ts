@@ -1,0 +1,82 @@
+// Reductions over a set of axes: sum and max, accumulating in float64 locals along contiguous runs.
+import type { TypedArray } from '../dtype';
+import type { Shape } from '../shape';
+import { stridesOf } from '../shape';
+
+export type ReduceOp = 'sum' | 'max';
+
+/**
+ * Reduces `x` (of `shape`) over the axes flagged in `reduced` into `out`, laid out as the keepdim shape.
+ * `out` must have the right length; it is overwritten.
+ */
+export function reduceKernel(op: ReduceOp, x: TypedArray, shape: Shape, reduced: readonly boolean[], out: TypedArray): void {
+  const nd = shape.length;
+  out.fill(op === 'sum' ? 0 : -Infinity);
+  if (x.length === 0) return;
+  if (nd === 0) {
+    out[0] = x[0]!;
+    return;
+  }
+  const keep = shape.map((d, i) => (reduced[i] ? 1 : d));
+  const ks = stridesOf(keep);
+  const os = ks.map((s, i) => (reduced[i] ? 0 : s));
+  const inner = shape[nd - 1]!;
+  const innerReduced = reduced[nd - 1]!;
+  const idx = new Array<number>(nd).fill(0);
+  let o = 0;
+  for (let i = 0; i < x.length; i += inner) {
+    if (innerReduced) {
+      // The whole run folds into one output: accumulate in a local.
+      if (op === 'sum') {
+        let acc = 0;
+        for (let j = 0; j < inner; j++) acc += x[i + j]!;
+        out[o] = out[o]! + acc;
+      } else {
+        let acc = out[o]!;
+        for (let j = 0; j < inner; j++) {
+          const v = x[i + j]!;
+          if (v > acc || v !== v) acc = v;
+          if (acc !== acc) break;
+        }
+        out[o] = acc;
+      }
+    } else if (op === 'sum') {
+      for (let j = 0; j < inner; j++) out[o + j] = out[o + j]! + x[i + j]!;
+    } else {
+      for (let j = 0; j < inner; j++) {
+        const v = x[i + j]!;
+        const acc = out[o + j]!;
+        if (v > acc || v !== v) out[o + j] = v;
+      }
+    }
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]!++;
+      o += os[d]!;
+      if (idx[d]! < shape[d]!) break;
+      o -= os[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Index of the largest value along `axis` (first one on ties; NaN wins, as in PyTorch). */
+export function argmaxKernel(x: TypedArray, shape: Shape, axis: number, out: Int32Array): void {
+  const n = shape[axis]!;
+  const inner = stridesOf(shape)[axis]!;
+  const outer = x.length / (n * inner || 1);
+  for (let a = 0; a < outer; a++) {
+    for (let c = 0; c < inner; c++) {
+      const base = a * n * inner + c;
+      let best = 0;
+      let bv = x[base]!;
+      for (let k = 1; k < n && bv === bv; k++) {
+        const v = x[base + k * inner]!;
+        if (v > bv || v !== v) {
+          bv = v;
+          best = k;
+        }
+      }
+      out[a * inner + c] = best;
+    }
+  }
+}

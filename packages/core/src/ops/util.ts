@@ -1,0 +1,30 @@
+// Small helpers shared by ops: scalar operands, output allocation.
+import { allocate } from '../dtype';
+import type { DType } from '../dtype';
+import { numel } from '../shape';
+import type { Shape } from '../shape';
+import { Tensor } from '../tensor';
+
+export type TensorLike = Tensor | number;
+
+/** A fresh (zero-filled) tensor of `shape`. */
+export function empty(dtype: DType, shape: Shape): Tensor {
+  return new Tensor(allocate(dtype, numel(shape)), shape);
+}
+
+/** A 0-d tensor holding `v` in `dtype` (plain numbers take the other operand's dtype, as in PyTorch). */
+export function scalar(v: number, dtype: DType): Tensor {
+  const t = empty(dtype, []);
+  t.data[0] = v;
+  return t;
+}
+
+export function asTensor(op: string, x: TensorLike, like: DType): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== 'number') throw new Error(`${op}: expected a Tensor or a number, got ${typeof x}`);
+  return scalar(x, like);
+}
+
+export function requireFloat(op: string, x: Tensor, arg = 'input'): void {
+  if (x.dtype === 'int32') throw new Error(`${op}: ${arg} must be a float tensor, got int32 ${`[${x.shape.join(',')}]`}`);
+}
