@@ -1,7 +1,8 @@
 // Index-driven ops: indexSelect/indexAdd (embeddings) and gather/scatterAdd, each pair the other's VJP.
 import { record } from '../autograd/engine';
 import { aroundAxis, copyAlongAxis } from '../kernels/copy';
-import { fmt, normAxis, stridesOf } from '../shape';
+import { fmt, normAxis } from '../shape';
+import { gatherKernel, gatherOffsets, scatterAddKernel } from '../kernels/gather';
 import type { Tensor } from '../tensor';
 import { empty } from './util';
 
@@ -69,27 +70,16 @@ export function indexAdd(base: Tensor, dim: number, index: Tensor, src: Tensor):
   );
 }
 
-/** Visits every position of `index`, calling back with (position in index/src, offset into the input). */
-function forEachGather(op: string, xShape: readonly number[], a: number, index: Tensor, visit: (pos: number, off: number) => void): void {
+/** Validates `index` for gather/scatterAdd and returns the input offset each index position names. */
+function offsetsFor(op: string, xShape: readonly number[], a: number, index: Tensor): Int32Array {
   if (index.ndim !== xShape.length) throw new Error(`${op}: index ${fmt(index.shape)} must have as many dims as the input ${fmt(xShape)}`);
   for (let d = 0; d < xShape.length; d++) {
     if (d !== a && index.shape[d]! > xShape[d]!) throw new Error(`${op}: index ${fmt(index.shape)} is larger than the input ${fmt(xShape)} in dim ${d}`);
   }
   checkIndex(op, index, xShape[a]!, a, xShape);
-  const xs = stridesOf(xShape);
-  const ishape = index.shape;
-  const nd = ishape.length;
-  const pos = new Array<number>(nd).fill(0);
-  const idx = index.data;
-  for (let p = 0; p < idx.length; p++) {
-    let off = 0;
-    for (let d = 0; d < nd; d++) off += (d === a ? idx[p]! : pos[d]!) * xs[d]!;
-    visit(p, off);
-    for (let d = nd - 1; d >= 0; d--) {
-      if (++pos[d]! < ishape[d]!) break;
-      pos[d] = 0;
-    }
-  }
+  const offsets = new Int32Array(index.size);
+  gatherOffsets(xShape, a, index.data as Int32Array, index.shape, offsets);
+  return offsets;
 }
 
 // d gather(x) = scatterAdd(zeros(x), dim, index, g)
@@ -97,11 +87,7 @@ function forEachGather(op: string, xShape: readonly number[], a: number, index: 
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const a = normAxis('gather', dim, x.ndim, x.shape);
   const out = empty(x.dtype, index.shape);
-  const xd = x.data;
-  const od = out.data;
-  forEachGather('gather', x.shape, a, index, (p, off) => {
-    od[p] = xd[off]!;
-  });
+  gatherKernel(x.data, offsetsFor('gather', x.shape, a, index), out.data);
   return record(
     out,
     'gather',
@@ -121,11 +107,7 @@ export function scatterAdd(base: Tensor, dim: number, index: Tensor, src: Tensor
   if (src.dtype !== base.dtype) throw new Error(`scatterAdd: source is ${src.dtype} but base is ${base.dtype}`);
   const out = empty(base.dtype, base.shape);
   out.data.set(base.data);
-  const od = out.data;
-  const sd = src.data;
-  forEachGather('scatterAdd', base.shape, a, index, (p, off) => {
-    od[off] = od[off]! + sd[p]!;
-  });
+  scatterAddKernel(src.data, offsetsFor('scatterAdd', base.shape, a, index), out.data);
   return record(
     out,
     'scatterAdd',
