@@ -1,6 +1,9 @@
-// Float32 GEMM throughput for the four layouts against a plain i-k-j loop.
-// Run: cd packages/core && pnpm exec tsx examples/matmul-bench.ts [sizes...]   (default 128 256 512)
-import { gemm } from '../src/kernels/matmul';
+// Float32 GEMM throughput of the two backends (TypeScript and WebAssembly SIMD) in the four layouts, against a plain
+// i-k-j loop. Run: cd packages/core && pnpm bench:matmul [sizes...] [--cpu]   (default sizes 128 256 512)
+// --cpu times with the process's CPU time instead of wall time: steadier on a machine busy with other work.
+import { gemm, setGemmBackend } from '../src/kernels/matmul';
+import type { GemmBackend } from '../src/kernels/matmul';
+import { wasmGemmFeature } from '../src/kernels/wasm/gemm';
 
 /** The textbook i-k-j loop (contiguous inner loop over rows of B and out), the baseline. */
 function ikj(a: Float32Array, b: Float32Array, out: Float32Array, m: number, k: number, n: number): void {
@@ -15,24 +18,32 @@ function ikj(a: Float32Array, b: Float32Array, out: Float32Array, m: number, k: 
   }
 }
 
+const useCpu = process.argv.includes('--cpu');
+/** Milliseconds of wall time, or of this process's CPU time with --cpu. */
+function now(): number {
+  if (!useCpu) return performance.now();
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /**
- * Median wall time (ms) of `reps` samples, after warming up for at least `warmMs` (so V8 has optimised the code);
+ * Median time (ms) of `reps` samples, after warming up for at least `warmMs` (so V8 has optimised the code);
  * each sample repeats the call enough times to last ≥ ~20 ms.
  */
-function time(fn: () => void, warmMs = 150, reps = 7): number {
+function time(fn: () => void, warmMs = 300, reps = 7): number {
   let calls = 0;
-  const w0 = performance.now();
-  while (calls < 3 || performance.now() - w0 < warmMs) {
+  const w0 = now();
+  while (calls < 3 || now() - w0 < warmMs) {
     fn();
     calls++;
   }
-  const once = (performance.now() - w0) / calls;
+  const once = (now() - w0) / calls;
   const inner = Math.max(1, Math.ceil(20 / once));
   const samples: number[] = [];
   for (let r = 0; r < reps; r++) {
-    const s = performance.now();
+    const s = now();
     for (let i = 0; i < inner; i++) fn();
-    samples.push((performance.now() - s) / inner);
+    samples.push((now() - s) / inner);
   }
   samples.sort((x, y) => x - y);
   return samples[reps >> 1]!;
@@ -50,18 +61,27 @@ function fillRandom(arr: Float32Array): Float32Array {
 const sizes = process.argv.slice(2).map(Number).filter((s) => s > 0);
 const layouts: [string, boolean, boolean][] = [['A·B', false, false], ['Aᵀ·B', true, false], ['A·Bᵀ', false, true], ['Aᵀ·Bᵀ', true, true]];
 const gflops = (s: number, ms: number): number => (2 * s * s * s) / (ms * 1e6);
+const cell = (text: string, width = 10): string => text.padStart(width);
 
-console.log(`node ${process.version}, float32, GFLOP/s = 2·m·n·k / median time\n`);
-console.log(['size', 'i-k-j baseline', ...layouts.map(([name]) => `gemm ${name}`)].map((h) => h.padStart(16)).join(''));
+console.log(`node ${process.version}, float32, wasm build: ${wasmGemmFeature() ?? 'unavailable'}`);
+console.log(`GFLOP/s = 2·m·n·k / median ${useCpu ? 'CPU' : 'wall'} time of 7 samples; ratios of GFLOP/s\n`);
+console.log(['size', 'layout', 'i-k-j', 'js', 'wasm', 'wasm/js', 'wasm/ikj'].map((h, i) => cell(h, i < 2 ? 8 : 10)).join(''));
 for (const s of sizes.length > 0 ? sizes : [128, 256, 512]) {
   const a = fillRandom(new Float32Array(s * s));
   const b = fillRandom(new Float32Array(s * s));
   const out = new Float32Array(s * s);
   const base = gflops(s, time(() => ikj(a, b, out, s, s, s)));
-  const cells = [`${s}³`.padStart(16), `${base.toFixed(2)}`.padStart(16)];
-  for (const [, tA, tB] of layouts) {
-    const g = gflops(s, time(() => gemm(a, 0, b, 0, out, 0, s, s, s, tA, tB, false)));
-    cells.push(`${g.toFixed(2)} (${(g / base).toFixed(1)}×)`.padStart(16));
+  for (const [name, tA, tB] of layouts) {
+    const rate = (backend: GemmBackend): number => {
+      setGemmBackend(backend);
+      return gflops(s, time(() => gemm(a, 0, b, 0, out, 0, s, s, s, tA, tB, false)));
+    };
+    const js = rate('js'), wasm = rate('wasm');
+    const first = name === 'A·B';
+    console.log([
+      cell(first ? `${s}³` : '', 8), cell(name, 8), cell(first ? base.toFixed(2) : ''), cell(js.toFixed(2)), cell(wasm.toFixed(2)),
+      cell(`${(wasm / js).toFixed(1)}×`), cell(`${(wasm / base).toFixed(1)}×`),
+    ].join(''));
   }
-  console.log(cells.join(''));
 }
+setGemmBackend('auto');

@@ -29,6 +29,8 @@ export interface AttentionResult {
   output: Tensor;
   /** The attention probabilities [..., L, S] (per head). */
   weights: Tensor;
+  /** The scaled, masked scores before the softmax [..., L, S] (−∞ where masked): for telemetry. */
+  logits: Tensor;
 }
 
 function applyMasks(scores: Tensor, blocked: Tensor[], additive: Tensor[]): Tensor {
@@ -62,8 +64,8 @@ export function scaledDotProductAttentionWithWeights(q: Tensor, k: Tensor, v: Te
   }
   const scores = applyMasks(mul(mm(q, k, false, true), scale), blocked, additive);
   const weights = softmax(scores, -1);
-  const p = options.dropout ? (options.dropout.forward(weights) as Tensor) : weights;
-  return { output: matmul(p, v), weights };
+  const p = options.dropout ? options.dropout.forward(weights) : weights;
+  return { output: matmul(p, v), weights, logits: scores };
 }
 
 /** PyTorch's `F.scaled_dot_product_attention` (output only). */
@@ -87,7 +89,7 @@ export interface MHAForwardOptions {
 
 /**
  * nn.MultiheadAttention(embedDim, numHeads, batch_first=True): packed in_proj_weight [3E, E] = [Wq; Wk; Wv],
- * in_proj_bias [3E], out_proj (Linear E→E). Returns the output [B, L, E] and the per-head weights [B, H, L, S].
+ * in_proj_bias [3E], out_proj (Linear E→E). Returns the output [B, L, E], the per-head weights [B, H, L, S] and the scores before the softmax.
  */
 export class MultiheadAttention extends Module {
   in_proj_weight: Parameter;
@@ -173,8 +175,8 @@ export class MultiheadAttention extends Module {
     }
     const scores = applyMasks(mul(mm(this.heads(q), this.heads(kk), false, true), 1 / Math.sqrt(this.headDim)), blocked, additive);
     const weights = softmax(scores, -1);
-    const p = this.attnDropout && this.training ? (this.attnDropout.forward(weights) as Tensor) : weights;
+    const p = this.attnDropout && this.training ? this.attnDropout.forward(weights) : weights;
     const ctx = reshape(permute(matmul(p, this.heads(vv)), [0, 2, 1, 3]), [B, L, E]);
-    return { output: this.out_proj.forward(ctx) as Tensor, weights };
+    return { output: this.out_proj.forward(ctx), weights, logits: scores };
   }
 }

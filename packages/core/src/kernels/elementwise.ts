@@ -233,3 +233,29 @@ export function stridedCopy(x: TypedArray, offset: number, strides: readonly num
     }
   }
 }
+
+/** out = x where mask is 0, `value` where it is non-zero; mask broadcast to x's shape (odometer, no copies). */
+export function maskedFillKernel(x: TypedArray, xShape: Shape, mask: TypedArray, maskShape: Shape, value: number, out: TypedArray): void {
+  const total = x.length;
+  if (total === 0) return;
+  if (mask.length === total) {
+    for (let i = 0; i < total; i++) out[i] = mask[i] ? value : x[i]!;
+    return;
+  }
+  const nd = xShape.length;
+  const sm = broadcastStrides(maskShape, xShape);
+  const inner = xShape[nd - 1]!;
+  const ism = sm[nd - 1]!;
+  const idx = new Array<number>(nd).fill(0);
+  let im = 0;
+  for (let o = 0; o < total; o += inner) {
+    for (let i = 0; i < inner; i++) out[o + i] = mask[im + i * ism] ? value : x[o + i]!;
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]!++;
+      im += sm[d]!;
+      if (idx[d]! < xShape[d]!) break;
+      im -= sm[d]! * xShape[d]!;
+      idx[d] = 0;
+    }
+  }
+}

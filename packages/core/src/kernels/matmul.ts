@@ -22,6 +22,11 @@
 // The scratch is a plain number[] in V8's PACKED_DOUBLE_ELEMENTS form, not a Float64Array: its loads are a few
 // instructions shorter, which measured ~10% faster for the whole gemm. It only ever holds numbers (the operands are
 // bounds-checked up front), so it never leaves that fast elements kind.
+//
+// `gemm` routes float32 products (all three arrays Float32Array) of at least WASM_MIN_MNK multiply-adds to the
+// WebAssembly SIMD kernel in ./wasm (same loop nest, 4×8 f32x4 micro-kernel, ~8× faster), and everything else,
+// float64 included, to `gemmJs` below, which is also the fallback where WebAssembly SIMD is unavailable.
+import { gemmWasm, wasmGemmFeature } from './wasm/gemm';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -183,6 +188,56 @@ function gemvAxpy(x: FloatArray, xOff: number, rs: number, v: FloatArray, vOff: 
   }
 }
 
+/** Which implementation runs float32 products: the TypeScript kernel or the WebAssembly SIMD one. */
+export type GemmBackend = 'js' | 'wasm';
+
+/**
+ * Smallest m·k·n sent to the WebAssembly kernel by default. Below it the JS kernel wins (a wasm call has ~0.3 µs of
+ * fixed cost: copies in and out, views, the call): measured crossover ~6³ for squares, 1.5× at 8³, 4× at 16³.
+ * Vectors (m = 1 or n = 1) run in wasm too: memory-bound, but never slower than the JS matrix-vector loops.
+ */
+export const WASM_MIN_MNK = 8 ** 3;
+
+let backendChoice: GemmBackend | 'auto' = 'auto';
+
+/**
+ * Chooses how `gemm` runs float32 products: 'auto' (default: WebAssembly from WASM_MIN_MNK up, where available),
+ * 'wasm' (every float32 product, where available: for tests and benchmarks) or 'js'. float64 always runs in JS.
+ */
+export function setGemmBackend(choice: GemmBackend | 'auto'): void {
+  backendChoice = choice;
+}
+
+/** The backend large float32 products use now: 'wasm' unless set to 'js' or WebAssembly SIMD is unavailable. */
+export function gemmBackend(): GemmBackend {
+  return backendChoice !== 'js' && wasmGemmFeature() !== null ? 'wasm' : 'js';
+}
+
+/**
+ * out[m×n] (+)= op(A) · op(B): `gemmJs`'s contract (below), dispatched to the WebAssembly kernel for float32
+ * (see setGemmBackend), where products are summed in float32 as sgemm does, or else to `gemmJs`.
+ */
+export function gemm(
+  a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number,
+  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
+): void {
+  if (backendChoice !== 'js' && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) {
+    checkArgs(a, aOff, b, bOff, out, outOff, m, k, n);
+    const wanted = backendChoice === 'wasm' || m * k * n >= WASM_MIN_MNK;
+    if (wanted && m > 0 && k > 0 && n > 0 && gemmWasm(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB, accumulate)) return;
+  }
+  gemmJs(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB, accumulate);
+}
+
+function checkArgs(a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number, m: number, k: number, n: number): void {
+  checkInt('m', m);
+  checkInt('k', k);
+  checkInt('n', n);
+  checkSpan('a', a, aOff, m * k);
+  checkSpan('b', b, bOff, k * n);
+  checkSpan('out', out, outOff, m * n);
+}
+
 /**
  * out[m×n] (+)= op(A) · op(B), row-major, with op(A) = A (A stored [m×k]) or Aᵀ (A stored [k×m]) when transA,
  * op(B) = B (stored [k×n]) or Bᵀ (stored [n×k]) when transB. Offsets index into the arrays (for batched use).
@@ -191,16 +246,11 @@ function gemvAxpy(x: FloatArray, xOff: number, rs: number, v: FloatArray, vOff: 
  * KC = 256 steps of k (every 4 steps in the axpy loop used for m = 1 without transB and n = 1 with transA), as
  * BLAS does for float32.
  */
-export function gemm(
+export function gemmJs(
   a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number,
   m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
 ): void {
-  checkInt('m', m);
-  checkInt('k', k);
-  checkInt('n', n);
-  checkSpan('a', a, aOff, m * k);
-  checkSpan('b', b, bOff, k * n);
-  checkSpan('out', out, outOff, m * n);
+  checkArgs(a, aOff, b, bOff, out, outOff, m, k, n);
   if (m === 0 || n === 0) return;
   if (k === 0) {
     if (!accumulate) out.fill(0, outOff, outOff + m * n);

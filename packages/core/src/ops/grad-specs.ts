@@ -100,6 +100,9 @@ export const coreGradSpecs: GradSpec[] = [
   { op: 'softmax', label: 'last axis [2,5]', shapes: [[2, 5]], fn: (a) => ops.softmax(a, -1), order: 2 },
   { op: 'softmax', label: 'axis 0 [3,2]', shapes: [[3, 2]], fn: (a) => ops.softmax(a, 0) },
   { op: 'logSoftmax', label: 'last axis [3,4]', shapes: [[3, 4]], fn: (a) => ops.logSoftmax(a, -1), order: 2 },
+  { op: 'logSoftmax', label: 'axis 0 [3,2]', shapes: [[3, 2]], fn: (a) => ops.logSoftmax(a, 0) },
+  { op: 'softmaxComposite', label: 'last axis [2,4]', shapes: [[2, 4]], fn: (a) => ops.softmaxComposite(a, -1), order: 2 },
+  { op: 'logSoftmaxComposite', label: 'last axis [2,4]', shapes: [[2, 4]], fn: (a) => ops.logSoftmaxComposite(a, -1), order: 2 },
   // Through float32 and back: linear, so a large eps keeps float32 rounding out of the differences.
   { op: 'cast', label: 'float64 → float32 → float64', shapes: [[3]], fn: (a) => ops.cast(ops.cast(a, 'float32'), 'float64'), options: { eps: 0.1 } },
 ];

@@ -7,7 +7,7 @@ export { reshape, flatten, permute, transpose, expand, squeeze, unsqueeze } from
 export { slice, sliceBackward, concat, stack, split } from './slice';
 export { indexSelect, indexAdd, gather, scatterAdd } from './gather';
 export { where, maskedFill } from './where';
-export { softmax, logSoftmax } from './softmax';
+export { softmax, logSoftmax, softmaxComposite, logSoftmaxComposite } from './softmax';
 export { mm, matmul, linear } from './matmul';
 export { cast } from './cast';
 export { eq, ne, lt, le, gt, ge } from './compare';

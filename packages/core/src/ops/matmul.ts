@@ -98,7 +98,32 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new Error(`linear: bias ${fmt(bias.shape)} must be [${weight.shape[0]}] for weight ${fmt(weight.shape)}`);
   }
   const rows = x.ndim === 1 ? unsqueeze(x, 0) : reshape(x, [-1, inF]);
-  let y = mm(rows, weight, false, true);
-  if (bias) y = add(y, bias);
+  const y = bias ? addmm(bias, rows, weight) : mm(rows, weight, false, true);
   return reshape(y, [...x.shape.slice(0, -1), weight.shape[0]!]);
+}
+
+// d(b + X·Wᵀ) = (Σ_rows G, G·W, Gᵀ·X)
+/** bias + rows·weightᵀ in one product: out starts as the broadcast bias and the product accumulates into it. */
+function addmm(bias: Tensor, rows: Tensor, weight: Tensor): Tensor {
+  if (rows.dtype !== weight.dtype || bias.dtype !== weight.dtype) {
+    return add(mm(rows, weight, false, true), bias);
+  }
+  requireFloat('linear', rows, 'input');
+  const [m, k] = rows.shape as [number, number];
+  const n = weight.shape[0]!;
+  const out = empty(rows.dtype, [m, n]);
+  const od = out.data as FloatArray;
+  for (let r = 0; r < m; r++) od.set(bias.data as FloatArray, r * n);
+  gemmBatched(rows.data as FloatArray, 0, weight.data as FloatArray, 0, od, 0, 1, m, k, n, false, true, true);
+  return record(
+    out,
+    'linear',
+    [bias, rows, weight],
+    (grad) => [
+      bias.requiresGrad ? sumTo(grad, bias.shape) : null,
+      rows.requiresGrad ? mm(grad, weight, false, false) : null,
+      weight.requiresGrad ? mm(grad, rows, true, false) : null,
+    ],
+    ([b, x, w]) => addmm(b!, x!, w!),
+  );
 }

@@ -148,3 +148,39 @@ describe('errors name the op, the argument and the shapes', () => {
     expect(() => ops.mul(f64([[1, 2]]), f64([1, 2, 3]))).toThrow(/mul: cannot broadcast \[1,2\] with \[3\]/);
   });
 });
+
+describe('fused softmax / logSoftmax', () => {
+  it('equal their composite twins (values and gradients, float64 and float32), masked rows included', () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const x = tensor([[1, -2, 3, 0.5], [1000, 1000, -Infinity, 999], [-1, -1, -1, -1]], { dtype, requiresGrad: true });
+      const g = tensor([[0.3, -1, 2, 0.1], [1, 0, 0.5, -2], [1, 2, 3, 4]], { dtype });
+      for (const [fused, composite] of [[ops.softmax, ops.softmaxComposite], [ops.logSoftmax, ops.logSoftmaxComposite]] as const) {
+        const a = fused(x, -1);
+        const b = composite(x, -1);
+        // Inputs of magnitude 1000: ulp(1000) ≈ 1.1e-13 in float64.
+        const tol = dtype === 'float64' ? 1e-12 : 1e-6;
+        for (let i = 0; i < a.size; i++) {
+          if (b.data[i] === -Infinity) expect(a.data[i]).toBe(-Infinity);
+          else expect(Math.abs(a.data[i]! - b.data[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(b.data[i]!)));
+        }
+        x.grad = null;
+        ops.sum(ops.mul(ops.maskedFill(a, ops.eq(a, -Infinity), 0), g)).backward();
+        const ga = x.grad!.clone();
+        x.grad = null;
+        ops.sum(ops.mul(ops.maskedFill(b, ops.eq(b, -Infinity), 0), g)).backward();
+        for (let i = 0; i < ga.size; i++) expect(Math.abs(ga.data[i]! - x.grad!.data[i]!)).toBeLessThan(tol * 10);
+      }
+    }
+  });
+});
+
+describe('gelu in float32', () => {
+  it('uses a float32-accurate erf: within 3e-7·max(1,|x|) of the float64 result over [-8, 8]', () => {
+    const xs = Array.from({ length: 3201 }, (_, i) => -8 + i * 0.005);
+    const y32 = ops.gelu(tensor(xs));
+    const y64 = ops.gelu(tensor(Float32Array.from(xs), { dtype: 'float64' }));
+    for (let i = 0; i < xs.length; i++) {
+      expect(Math.abs(y32.data[i]! - y64.data[i]!)).toBeLessThan(3e-7 * Math.max(1, Math.abs(xs[i]!)));
+    }
+  });
+});

@@ -1,7 +1,7 @@
 // Selection by a mask: where(cond, a, b) and maskedFill.
 import { promote } from '../dtype';
 import { record } from '../autograd/engine';
-import { stridedCopy } from '../kernels/elementwise';
+import { maskedFillKernel, stridedCopy } from '../kernels/elementwise';
 import { broadcastShapes, broadcastStrides, fmt, sameShape } from '../shape';
 import type { Shape } from '../shape';
 import type { Tensor } from '../tensor';
@@ -43,9 +43,12 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   );
 }
 
-/** `x` with `value` wherever `mask` is non-zero (mask broadcast to x's shape). Composite: where. */
+// d maskedFill(x) = maskedFill(g, mask, 0)
+/** `x` with `value` wherever `mask` is non-zero (mask broadcast to x's shape, never copied). */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   const shape = broadcastShapes('maskedFill', x.shape, mask.shape);
   if (!sameShape(shape, x.shape)) throw new Error(`maskedFill: mask ${fmt(mask.shape)} does not broadcast to the input ${fmt(x.shape)}`);
-  return where(mask, value, x);
+  const out = empty(x.dtype, x.shape);
+  maskedFillKernel(x.data, x.shape, mask.data, mask.shape, value, out.data);
+  return record(out, 'maskedFill', [x], (grad) => [maskedFill(grad, mask, 0)], ([t]) => maskedFill(t!, mask, value));
 }
