@@ -92,7 +92,7 @@ function accuracy(logits: Tensor, targets: Tensor): number {
 }
 
 /** Mean loss (over counted positions) and accuracy on the task's fixed eval set, in eval mode, chunked. */
-export function evaluate(model: TransformerLM, task: Task, chunk = 128): { loss: number; accuracy: number } {
+export function evaluate(model: TransformerLM, task: Task, chunk = 512): { loss: number; accuracy: number } {
   const { inputs, targets } = task.evalSet();
   const n = inputs.shape[0]!;
   let lossSum = 0;
