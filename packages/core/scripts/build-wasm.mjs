@@ -1,5 +1,6 @@
-// Assembles src/kernels/wasm/gemm.wat into the committed module src/kernels/wasm/gemm-wasm.ts (base64 strings).
-// Run: cd packages/core && pnpm build:wasm        (src/kernels/wasm/gemm-wasm.test.ts fails while the output is stale)
+// Assembles src/kernels/wasm/gemm.wat into the committed module src/kernels/wasm/gemm-wasm.ts (base64 strings), and
+// src/kernels/wasm/elementwise.wat into src/kernels/wasm/elementwise-wasm.ts.
+// Run: cd packages/core && pnpm build:wasm        (the *-wasm.test.ts files fail while an output is stale)
 //
 // Two binaries come out of the one source: the plain SIMD module, and a relaxed-SIMD one in which each
 // micro-kernel update `(f32x4.add (local.get $cIJ) (f32x4.mul X Y))` is rewritten to
@@ -29,10 +30,10 @@ export function relaxedVariant(wat) {
   return out;
 }
 
-function assemble(wabt, wat, features) {
+function assemble(wabt, wat, features, file = WAT_FILE) {
   let mod;
   try {
-    mod = wabt.parseWat(WAT_FILE, new TextEncoder().encode(wat), features); // bytes: a string breaks on non-ASCII
+    mod = wabt.parseWat(file, new TextEncoder().encode(wat), features); // bytes: a string breaks on non-ASCII
   } catch (e) {
     throw new Error(String(e instanceof Error ? e.message : e)); // (rethrown: Node would print wabt's minified line)
   }
@@ -74,8 +75,34 @@ ${base64Lines(relaxedSimd)};
   return { simd, relaxedSimd, source };
 }
 
+export const ELEMENTWISE_WAT_FILE = 'src/kernels/wasm/elementwise.wat';
+export const ELEMENTWISE_OUT_FILE = 'src/kernels/wasm/elementwise-wasm.ts';
+
+/**
+ * Assembles elementwise.wat (read from the package unless given; SIMD only, no relaxed variant) and returns the
+ * binary and the text of elementwise-wasm.ts.
+ */
+export async function buildElementwiseWasm(
+  wat = readFileSync(new URL(`../${ELEMENTWISE_WAT_FILE}`, import.meta.url), 'utf8'),
+) {
+  const wabt = await wabtInit();
+  const simd = assemble(wabt, wat, { simd: true }, ELEMENTWISE_WAT_FILE);
+  const { version } = createRequire(import.meta.url)('wabt/package.json');
+  const source = `// GENERATED FILE: do not edit. Assembled from ${ELEMENTWISE_WAT_FILE} by scripts/build-wasm.mjs (wabt ${version}).
+// Regenerate with \`cd packages/core && pnpm build:wasm\`; src/kernels/wasm/elementwise-wasm.test.ts fails while this is stale.
+
+/** elementwise.wat assembled with the SIMD feature (128-bit f32x4), base64 (${simd.length} bytes). */
+export const ELEMENTWISE_WASM_SIMD =
+${base64Lines(simd)};
+`;
+  return { simd, source };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { simd, relaxedSimd, source } = await buildGemmWasm();
   writeFileSync(`${root}${OUT_FILE}`, source);
   console.log(`wrote ${OUT_FILE}: simd ${simd.length} bytes, relaxed-simd ${relaxedSimd.length} bytes`);
+  const elementwise = await buildElementwiseWasm();
+  writeFileSync(`${root}${ELEMENTWISE_OUT_FILE}`, elementwise.source);
+  console.log(`wrote ${ELEMENTWISE_OUT_FILE}: simd ${elementwise.simd.length} bytes`);
 }

@@ -21,3 +21,8 @@ export type { Node } from './autograd/node';
 export * from './safetensors/index';
 export { loadSafetensors, saveSafetensors } from './io';
 export { layerNormForward, layerNormBackward } from './kernels/layer-norm';
+// Kernel backends: WebAssembly SIMD for float32 where available, plain TypeScript otherwise (or when forced).
+export { setGemmBackend, gemmBackend } from './kernels/matmul';
+export type { GemmBackend } from './kernels/matmul';
+export { setElementwiseBackend, elementwiseBackend } from './kernels/wasm/elementwise';
+export type { ElementwiseBackend } from './kernels/wasm/elementwise';

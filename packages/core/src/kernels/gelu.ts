@@ -1,6 +1,7 @@
 // GELU and its derivative, evaluated in float64 locals (exact erf form and tanh approximation).
 import type { TypedArray } from '../dtype';
 import { erfScalar } from './elementwise';
+import { geluWasm } from './wasm/elementwise';
 
 const INV_SQRT2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -30,15 +31,19 @@ function erfPos32(a: number, e: number): number {
 
 /**
  * which: 0 = gelu, 1 = gelu′; tanhForm selects the tanh approximation. Float32 outputs use an erf accurate to
- * float32 (A&S 7.1.26) that shares its exp(−x²/2) with the normal pdf: one exp per element.
+ * float32 (A&S 7.1.26) that shares its exp(−x²/2) with the normal pdf: one exp per element. That float32 exact-erf
+ * path runs in WebAssembly SIMD (./wasm/elementwise.ts, same formulas in f32x4) where available, from
+ * WASM_MIN_ELEMENTS elements up (see setElementwiseBackend), else in `geluErf32`.
  */
 export function geluKernel(x: TypedArray, out: TypedArray, which: 0 | 1, tanhForm: boolean): void {
   if (tanhForm) geluTanh(x, out, which);
-  else if (out instanceof Float32Array) geluErf32(x, out, which);
-  else geluErf64(x, out, which);
+  else if (out instanceof Float32Array) {
+    if (!(x instanceof Float32Array && geluWasm(x, out, which))) geluErf32(x, out, which);
+  } else geluErf64(x, out, which);
 }
 
-function geluErf32(x: TypedArray, out: Float32Array, which: 0 | 1): void {
+/** The TypeScript float32 exact-erf GELU (float64 locals): the fallback and the reference of the wasm kernel. */
+export function geluErf32(x: TypedArray, out: Float32Array, which: 0 | 1): void {
   const n = x.length;
   for (let i = 0; i < n; i++) {
     const v = x[i]!;

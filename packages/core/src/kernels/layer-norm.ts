@@ -1,12 +1,31 @@
 // Fused LayerNorm kernels (rows of length n): two-pass statistics in float64 locals, and the llm.c backward
 // dx = r·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ, reusing the saved mean and r = 1/√(σ²+ε).
+//
+// float32 calls (x, y / dy, dx, γ, β all Float32Array) run in WebAssembly SIMD (./wasm/elementwise.ts: statistics,
+// x − μ and the dγ / dβ accumulators in f64) where available, from WASM_MIN_ELEMENTS elements up (see
+// setElementwiseBackend); the *Js functions are the fallback and the reference.
 import type { FloatArray } from '../dtype';
+import { layerNormBackwardWasm, layerNormForwardWasm } from './wasm/elementwise';
+
+const f32OrNull = (a: FloatArray | null): a is Float32Array | null => a === null || a instanceof Float32Array;
 
 /**
  * y = (x − μ)·r·γ + β per row; writes μ and r per row into `mean` / `rstd`. weight/bias may be null.
  * Variance is two-pass (never E[x²]−E[x]²), so a large offset does not swamp a small spread in float32.
  */
 export function layerNormForward(
+  x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, eps: number, n: number,
+  y: FloatArray, mean: Float64Array, rstd: Float64Array,
+): void {
+  if (
+    x instanceof Float32Array && y instanceof Float32Array && f32OrNull(weight) && f32OrNull(bias) &&
+    layerNormForwardWasm(x, weight, bias, eps, n, y, mean, rstd)
+  ) return;
+  layerNormForwardJs(x, weight, bias, eps, n, y, mean, rstd);
+}
+
+/** layerNormForward in TypeScript (float64 locals). */
+export function layerNormForwardJs(
   x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, eps: number, n: number,
   y: FloatArray, mean: Float64Array, rstd: Float64Array,
 ): void {
@@ -36,6 +55,18 @@ export function layerNormForward(
  * length n) may be null too. dw += Σ dy·x̂, db += Σ dy over rows.
  */
 export function layerNormBackward(
+  dy: FloatArray, x: FloatArray, weight: FloatArray | null, mean: Float64Array, rstd: Float64Array, n: number,
+  dx: FloatArray | null, dweight: Float64Array | null, dbias: Float64Array | null,
+): void {
+  if (
+    dy instanceof Float32Array && x instanceof Float32Array && f32OrNull(weight) && f32OrNull(dx) &&
+    layerNormBackwardWasm(dy, x, weight, mean, rstd, n, dx, dweight, dbias)
+  ) return;
+  layerNormBackwardJs(dy, x, weight, mean, rstd, n, dx, dweight, dbias);
+}
+
+/** layerNormBackward in TypeScript (float64 locals). */
+export function layerNormBackwardJs(
   dy: FloatArray, x: FloatArray, weight: FloatArray | null, mean: Float64Array, rstd: Float64Array, n: number,
   dx: FloatArray | null, dweight: Float64Array | null, dbias: Float64Array | null,
 ): void {

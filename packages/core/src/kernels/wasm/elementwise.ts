@@ -1,0 +1,268 @@
+// JavaScript side of the WebAssembly SIMD float32 elementwise kernels (elementwise.wat, assembled into
+// elementwise-wasm.ts): GELU (exact erf) and its derivative, softmax forward / backward, LayerNorm forward / backward.
+//
+// As for the GEMM (./gemm.ts): only the standard `WebAssembly` global is used (no Node APIs); the module (< 4 KB) is
+// compiled and instantiated synchronously on first use; where WebAssembly SIMD is missing or compiling is forbidden,
+// every function here returns false, having done nothing, and the caller runs its TypeScript kernel.
+//
+// The module owns its linear memory, shared by all calls and grown as needed. Each call streams its operands
+// through it in chunks of about CHUNK floats (whole rows for the row kernels): copy a chunk in (memcpy-speed
+// `set`), run the kernel, copy the result out. Chunking keeps the working set in L2 and the memory small. Buffers
+// are 64-byte aligned and padded by 16 bytes, so the module's full-vector accesses past a row end stay inside.
+import { ELEMENTWISE_WASM_SIMD } from './elementwise-wasm';
+import { decodeBase64 } from './gemm';
+
+/** Which implementation runs the float32 elementwise kernels. */
+export type ElementwiseBackend = 'js' | 'wasm';
+
+interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
+}
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface Instance {
+  readonly memory: WasmMemory;
+  readonly gelu: (p: number, n4: number, which: number) => void;
+  readonly softmaxFwd: (x: number, y: number, rows: number, n: number) => void;
+  readonly softmaxBwd: (g: number, y: number, dx: number, rows: number, n: number) => void;
+  readonly layerNormFwd: (
+    x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, n: number, eps: number,
+  ) => void;
+  readonly layerNormBwd: (
+    dy: number, x: number, w: number, mean: number, rstd: number, dx: number, dw: number, db: number,
+    rows: number, n: number, wantDx: number,
+  ) => void;
+  /** Views of memory.buffer, renewed after each grow (growing detaches the old buffer). */
+  f32: Float32Array;
+  f64: Float64Array;
+}
+
+/** Floats per chunk (256 KiB per buffer). */
+const CHUNK = 65536;
+const PAGE = 65536;
+/** Largest memory used; problems needing more (rows of > ~16M floats) use the TypeScript kernels. */
+const MAX_BYTES = 2 ** 30;
+
+/**
+ * Smallest number of elements sent to WebAssembly by default ('auto'); below it a call's fixed cost (copies,
+ * views, the call) is not repaid.
+ */
+export const WASM_MIN_ELEMENTS = 64;
+
+/** undefined: not loaded yet; null: unavailable. */
+let instance: Instance | null | undefined;
+let backendChoice: ElementwiseBackend | 'auto' = 'auto';
+
+function load(): Instance | null {
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (typeof api?.validate !== 'function') return null;
+  try {
+    const bytes = decodeBase64(ELEMENTWISE_WASM_SIMD);
+    if (!api.validate(bytes)) return null;
+    const { exports } = new api.Instance(new api.Module(bytes));
+    const memory = exports['memory'] as WasmMemory;
+    return {
+      memory,
+      gelu: exports['gelu'] as Instance['gelu'],
+      softmaxFwd: exports['softmax_fwd'] as Instance['softmaxFwd'],
+      softmaxBwd: exports['softmax_bwd'] as Instance['softmaxBwd'],
+      layerNormFwd: exports['layernorm_fwd'] as Instance['layerNormFwd'],
+      layerNormBwd: exports['layernorm_bwd'] as Instance['layerNormBwd'],
+      f32: new Float32Array(memory.buffer),
+      f64: new Float64Array(memory.buffer),
+    };
+  } catch {
+    return null; // e.g. a content security policy without 'wasm-unsafe-eval'
+  }
+}
+
+function loaded(): Instance | null {
+  if (instance === undefined) instance = load();
+  return instance;
+}
+
+/** Whether the WebAssembly SIMD elementwise module can run here (loading it on first call). */
+export function wasmElementwiseAvailable(): boolean {
+  return loaded() !== null;
+}
+
+/** Forgets the loaded module (and its memory), so that the next call detects support again. For tests. */
+export function resetWasmElementwise(): void {
+  instance = undefined;
+}
+
+/**
+ * Chooses how the float32 GELU (exact erf), softmax and LayerNorm kernels run: 'auto' (default: WebAssembly from
+ * WASM_MIN_ELEMENTS elements up, where available), 'wasm' (every float32 call, where available: for tests and
+ * benchmarks) or 'js'. float64 (and the tanh GELU) always run in TypeScript.
+ */
+export function setElementwiseBackend(choice: ElementwiseBackend | 'auto'): void {
+  backendChoice = choice;
+}
+
+/** The backend large float32 calls use now: 'wasm' unless set to 'js' or WebAssembly SIMD is unavailable. */
+export function elementwiseBackend(): ElementwiseBackend {
+  return backendChoice !== 'js' && loaded() !== null ? 'wasm' : 'js';
+}
+
+/** The instance to run a call of `size` elements on, or null for the TypeScript kernel. */
+function pick(size: number): Instance | null {
+  if (backendChoice === 'js' || size === 0) return null;
+  if (backendChoice === 'auto' && size < WASM_MIN_ELEMENTS) return null;
+  return loaded();
+}
+
+const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
+/** Bytes for a buffer of `count` elements of `width` bytes, padded for one v128 past the end, aligned. */
+const span = (count: number, width: number): number => align(count * width + 16);
+
+/** Grows the memory to at least `bytes`; false if that is over MAX_BYTES or the engine refuses. */
+function reserve(w: Instance, bytes: number): boolean {
+  const have = w.memory.buffer.byteLength;
+  if (bytes <= have) return true;
+  if (bytes > MAX_BYTES) return false;
+  try {
+    w.memory.grow(Math.ceil((bytes - have) / PAGE));
+  } catch {
+    return false;
+  }
+  w.f32 = new Float32Array(w.memory.buffer);
+  w.f64 = new Float64Array(w.memory.buffer);
+  return true;
+}
+
+/** Rows per chunk for rows of n floats: about CHUNK floats, at least one row. */
+const chunkRows = (n: number): number => Math.max(1, Math.floor(CHUNK / n));
+
+/**
+ * out = gelu(x) (which = 0) or gelu′(x) (which = 1), exact-erf form, float32 (see elementwise.wat: erf by A&S
+ * 7.1.26, within ~2e-7·max(1, |x|) of the float64 result). x and out may be the same array.
+ */
+export function geluWasm(x: Float32Array, out: Float32Array, which: 0 | 1): boolean {
+  const size = x.length;
+  const w = pick(size);
+  if (w === null || !reserve(w, span(CHUNK, 4))) return false;
+  const f32 = w.f32;
+  for (let i = 0; i < size; i += CHUNK) {
+    const len = Math.min(CHUNK, size - i);
+    f32.set(x.subarray(i, i + len), 0);
+    w.gelu(0, (len + 3) >> 2, which);
+    out.set(f32.subarray(0, len), i);
+  }
+  return true;
+}
+
+/** out = softmax(x) over rows of n (../softmax.ts semantics). */
+export function softmaxForwardWasm(x: Float32Array, out: Float32Array, n: number): boolean {
+  const size = x.length;
+  const w = n > 0 ? pick(size) : null;
+  if (w === null) return false;
+  const step = chunkRows(n);
+  const bytes = span(step * n, 4);
+  if (!reserve(w, 2 * bytes)) return false;
+  const f32 = w.f32, rows = size / n;
+  for (let r = 0; r < rows; r += step) {
+    const cnt = Math.min(step, rows - r), lo = r * n, hi = lo + cnt * n;
+    f32.set(x.subarray(lo, hi), 0);
+    w.softmaxFwd(0, bytes, cnt, n);
+    out.set(f32.subarray(bytes >> 2, (bytes >> 2) + cnt * n), lo);
+  }
+  return true;
+}
+
+/** dx = y·(g − Σ g·y) over rows of n. */
+export function softmaxBackwardWasm(g: Float32Array, y: Float32Array, dx: Float32Array, n: number): boolean {
+  const size = y.length;
+  const w = n > 0 ? pick(size) : null;
+  if (w === null) return false;
+  const step = chunkRows(n);
+  const bytes = span(step * n, 4);
+  if (!reserve(w, 3 * bytes)) return false;
+  const f32 = w.f32, rows = size / n, yo = bytes >> 2, dxo = (2 * bytes) >> 2;
+  for (let r = 0; r < rows; r += step) {
+    const cnt = Math.min(step, rows - r), lo = r * n, hi = lo + cnt * n;
+    f32.set(g.subarray(lo, hi), 0);
+    f32.set(y.subarray(lo, hi), yo);
+    w.softmaxBwd(0, bytes, 2 * bytes, cnt, n);
+    dx.set(f32.subarray(dxo, dxo + cnt * n), lo);
+  }
+  return true;
+}
+
+/**
+ * LayerNorm forward over rows of n (../layer-norm.ts semantics): statistics in f64, μ and r = 1/√(σ²+ε) per row
+ * into mean / rstd.
+ */
+export function layerNormForwardWasm(
+  x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, eps: number, n: number,
+  y: Float32Array, mean: Float64Array, rstd: Float64Array,
+): boolean {
+  const size = x.length;
+  const w = n > 0 ? pick(size) : null;
+  if (w === null) return false;
+  const step = chunkRows(n);
+  const vec = span(n, 4), buf = span(step * n, 4), stat = span(step, 8);
+  const wPtr = 0, bPtr = vec, xPtr = 2 * vec, yPtr = xPtr + buf, mPtr = yPtr + buf, rPtr = mPtr + stat;
+  if (!reserve(w, rPtr + stat)) return false;
+  const f32 = w.f32, f64 = w.f64, rows = size / n;
+  if (weight) f32.set(weight.subarray(0, n), wPtr >> 2);
+  else f32.fill(1, wPtr >> 2, (wPtr >> 2) + n);
+  if (bias) f32.set(bias.subarray(0, n), bPtr >> 2);
+  else f32.fill(0, bPtr >> 2, (bPtr >> 2) + n);
+  for (let r = 0; r < rows; r += step) {
+    const cnt = Math.min(step, rows - r), lo = r * n, hi = lo + cnt * n;
+    f32.set(x.subarray(lo, hi), xPtr >> 2);
+    w.layerNormFwd(xPtr, wPtr, bPtr, yPtr, mPtr, rPtr, cnt, n, eps);
+    y.set(f32.subarray(yPtr >> 2, (yPtr >> 2) + cnt * n), lo);
+    mean.set(f64.subarray(mPtr >> 3, (mPtr >> 3) + cnt), r);
+    rstd.set(f64.subarray(rPtr >> 3, (rPtr >> 3) + cnt), r);
+  }
+  return true;
+}
+
+/**
+ * The VJP of layerNormForwardWasm (../layer-norm.ts semantics): dx (if not null) = r·(g − mean(g) − x̂·mean(g·x̂)),
+ * g = dy·γ; dweight += Σ dy·x̂ and dbias += Σ dy over rows (float64 accumulators, if not null).
+ */
+export function layerNormBackwardWasm(
+  dy: Float32Array, x: Float32Array, weight: Float32Array | null, mean: Float64Array, rstd: Float64Array, n: number,
+  dx: Float32Array | null, dweight: Float64Array | null, dbias: Float64Array | null,
+): boolean {
+  const size = x.length;
+  const w = n > 0 ? pick(size) : null;
+  if (w === null) return false;
+  const step = chunkRows(n), n4 = Math.ceil(n / 4) * 4;
+  const vec = span(n4, 4), acc = span(n4, 8), buf = span(step * n, 4), stat = span(step, 8);
+  const wPtr = 0, dwPtr = vec, dbPtr = dwPtr + acc, dyPtr = dbPtr + acc, xPtr = dyPtr + buf, dxPtr = xPtr + buf;
+  const mPtr = dxPtr + buf, rPtr = mPtr + stat;
+  if (!reserve(w, rPtr + stat)) return false;
+  const f32 = w.f32, f64 = w.f64, rows = size / n;
+  // weight (or 1) with its padding zeroed: the module relies on g = dy·w being 0 past the row end
+  f32.fill(0, wPtr >> 2, (wPtr >> 2) + n4);
+  if (weight) f32.set(weight.subarray(0, n), wPtr >> 2);
+  else f32.fill(1, wPtr >> 2, (wPtr >> 2) + n);
+  f64.fill(0, dwPtr >> 3, (dbPtr + acc) >> 3);
+  if (dweight) f64.set(dweight.subarray(0, n), dwPtr >> 3);
+  if (dbias) f64.set(dbias.subarray(0, n), dbPtr >> 3);
+  for (let r = 0; r < rows; r += step) {
+    const cnt = Math.min(step, rows - r), lo = r * n, hi = lo + cnt * n;
+    f32.set(dy.subarray(lo, hi), dyPtr >> 2);
+    f32.set(x.subarray(lo, hi), xPtr >> 2);
+    f64.set(mean.subarray(r, r + cnt), mPtr >> 3);
+    f64.set(rstd.subarray(r, r + cnt), rPtr >> 3);
+    w.layerNormBwd(dyPtr, xPtr, wPtr, mPtr, rPtr, dxPtr, dwPtr, dbPtr, cnt, n, dx ? 1 : 0);
+    if (dx) dx.set(f32.subarray(dxPtr >> 2, (dxPtr >> 2) + cnt * n), lo);
+  }
+  if (dweight) dweight.set(f64.subarray(dwPtr >> 3, (dwPtr >> 3) + n));
+  if (dbias) dbias.set(f64.subarray(dbPtr >> 3, (dbPtr >> 3) + n));
+  return true;
+}
+
+/** Fills the module's whole memory with `value` (tests: NaN makes any read of stale memory visible). */
+export function fillWasmElementwiseMemory(value: number): void {
+  loaded()?.f32.fill(value);
+}

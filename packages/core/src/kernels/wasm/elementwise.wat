@@ -1,0 +1,401 @@
+;; Float32 elementwise kernels for @lnlab/core in WebAssembly SIMD (128-bit f32x4): GELU (exact-erf form) and its
+;; derivative, softmax forward / backward over rows, LayerNorm forward / backward over rows.
+;;
+;; Assembled by scripts/build-wasm.mjs (wabt, SIMD enabled) into elementwise-wasm.ts; elementwise.ts is the
+;; JavaScript side (it copies the operands into this module's memory, calls an export and copies the results out).
+;; All addresses are byte offsets into the exported memory; the caller lays out and sizes the buffers, each padded
+;; by at least 16 bytes so that a full v128 access at the end of the last row stays inside the buffer.
+;;
+;; Rows of length n (softmax, LayerNorm) are contiguous, so a row starts anywhere (unaligned v128 accesses) and
+;; its last vector may run into the next row. Every row loop therefore steps 4 elements at a time through
+;; ceil(n/4) vectors: reductions mask the lanes at index ≥ n (lane mask = iota + i < n), and stores past the row end
+;; land in the next row's part of the output, which is written again when that row is processed (outputs are
+;; separate buffers from the inputs, rows are processed in order), or in the padding after the last row.
+;;
+;; exp: Cephes expf, vectorised. n = nearest(x·log₂e), g = x − n·ln2 (Cody–Waite: ln2 = C1 + C2, C1 with few
+;; mantissa bits so n·C1 is exact), e^g ≈ 1 + g + g²·P(g) (degree-5 P, |g| ≤ ln2/2, ~1 ulp), times 2^n built from
+;; the exponent bits: (n + 127) << 23 reinterpreted as f32. Out of range results are selected afterwards:
+;; x < −87.33 gives 0 (2^n would be subnormal: its bits wrap), x > 88.37 gives +∞; NaN stays NaN (trunc_sat maps
+;; it to n = 0 and g is NaN). The same instruction sequence is written out in $gelu and $softmax_fwd (V8 does not
+;; inline wasm calls; a call per vector would cost more than the exp itself).
+(module
+  (memory (export "memory") 1)
+
+  ;; In place over n4 vectors at $p (4·n4 floats): which = 0: x·Φ(x); which = 1: Φ(x) + x·φ(x).
+  ;; e = exp(−x²/2) (shared by φ = e/√(2π) and by erf), erf(|x|/√2) by Abramowitz & Stegun 7.1.26:
+  ;; 1 − erf(a) = t·P(t)·exp(−a²), t = 1/(1 + 0.3275911·a), |error| ≤ 1.5e-7. h = (1 − erf)/2 is computed
+  ;; directly (coefficients halved), so Φ = h for x < 0 (no cancellation in the left tail) and 1 − h otherwise.
+  (func (export "gelu") (param $p i32) (param $n4 i32) (param $which i32)
+    (local $x v128) (local $arg v128) (local $fn v128) (local $g v128) (local $e v128) (local $t v128)
+    (local $h v128) (local $phi v128)
+    (if (i32.eqz (local.get $n4)) (then (return)))
+    (loop $vec
+      (local.set $x (v128.load (local.get $p)))
+      ;; arg = −x²/2 ≤ 0
+      (local.set $arg (f32x4.mul (f32x4.mul (local.get $x) (local.get $x)) (v128.const f32x4 -0.5 -0.5 -0.5 -0.5)))
+      ;; e = exp(arg)
+      (local.set $fn (f32x4.nearest (f32x4.mul (local.get $arg)
+        (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+      (local.set $g (f32x4.sub
+        (f32x4.sub (local.get $arg)
+          (f32x4.mul (local.get $fn) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+        (f32x4.mul (local.get $fn) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+      (local.set $e
+        (f32x4.add
+          (f32x4.add
+            (f32x4.mul
+              (f32x4.add (f32x4.mul
+              (f32x4.add (f32x4.mul
+              (f32x4.add (f32x4.mul
+              (f32x4.add (f32x4.mul
+              (f32x4.add (f32x4.mul
+                (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $g))
+                (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)) (local.get $g))
+                (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)) (local.get $g))
+                (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)) (local.get $g))
+                (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)) (local.get $g))
+                (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+              (f32x4.mul (local.get $g) (local.get $g)))
+            (local.get $g))
+          (v128.const f32x4 1 1 1 1)))
+      (local.set $e (f32x4.mul (local.get $e)
+        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fn)) (v128.const i32x4 127 127 127 127))
+          (i32.const 23))))
+      (local.set $e (v128.andnot (local.get $e)
+        (f32x4.lt (local.get $arg) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33))))
+      ;; t = 1/(1 + p·|x|/√2)
+      (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1)
+        (f32x4.add (v128.const f32x4 1 1 1 1)
+          (f32x4.mul (f32x4.abs (local.get $x))
+            ;; 0.3275911 / √2
+            (v128.const f32x4 0.23164189750365552 0.23164189750365552 0.23164189750365552 0.23164189750365552)))))
+      ;; h = t·P(t)·e / 2
+      (local.set $h
+        (f32x4.mul
+          (f32x4.mul
+            (f32x4.add (f32x4.mul
+            (f32x4.add (f32x4.mul
+            (f32x4.add (f32x4.mul
+            (f32x4.add (f32x4.mul
+              (v128.const f32x4 0.5307027145 0.5307027145 0.5307027145 0.5307027145) (local.get $t))
+              (v128.const f32x4 -0.7265760135 -0.7265760135 -0.7265760135 -0.7265760135)) (local.get $t))
+              (v128.const f32x4 0.7107068705 0.7107068705 0.7107068705 0.7107068705)) (local.get $t))
+              (v128.const f32x4 -0.142248368 -0.142248368 -0.142248368 -0.142248368)) (local.get $t))
+              (v128.const f32x4 0.127414796 0.127414796 0.127414796 0.127414796))
+            (local.get $t))
+          (local.get $e)))
+      ;; Φ = x < 0 ? h : 1 − h
+      (local.set $phi (v128.bitselect (local.get $h)
+        (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $h))
+        (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))
+      (if (local.get $which)
+        (then
+          (v128.store (local.get $p) (f32x4.add (local.get $phi)
+            (f32x4.mul (f32x4.mul (local.get $x) (local.get $e))
+              ;; 1/√(2π)
+              (v128.const f32x4 0.3989422804014327 0.3989422804014327 0.3989422804014327 0.3989422804014327)))))
+        (else
+          (v128.store (local.get $p) (f32x4.mul (local.get $x) (local.get $phi)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br_if $vec (local.tee $n4 (i32.sub (local.get $n4) (i32.const 1))))))
+
+  ;; Horizontal sum of two f64x2 accumulators.
+  (func $hsum (param $a v128) (param $b v128) (result f64)
+    (local.set $a (f64x2.add (local.get $a) (local.get $b)))
+    (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
+
+  ;; $y[r] = softmax($x[r]) for rows r < rows of n ≥ 1 floats ($x and $y distinct). Row max (an all −∞ row keeps
+  ;; −∞, so x − max is NaN and the row is NaN; a +∞ max becomes 0, as in ../softmax.ts), e = exp(x − max) stored,
+  ;; sum in f64, then scaled by 1/sum.
+  (func (export "softmax_fwd") (param $x i32) (param $y i32) (param $rows i32) (param $n i32)
+    (local $i i32) (local $px i32) (local $py i32) (local $nv v128) (local $iv v128) (local $mask v128)
+    (local $v v128) (local $mv v128) (local $m f32) (local $arg v128) (local $fn v128) (local $g v128)
+    (local $e v128) (local $s0 v128) (local $s1 v128) (local $inv v128)
+    (local.set $nv (i32x4.splat (local.get $n)))
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (loop $row
+      ;; max
+      (local.set $mv (v128.const f32x4 -inf -inf -inf -inf))
+      (local.set $iv (v128.const i32x4 0 1 2 3))
+      (local.set $px (local.get $x))
+      (local.set $i (i32.const 0))
+      (loop $max
+        (local.set $mask (i32x4.lt_s (local.get $iv) (local.get $nv)))
+        (local.set $mv (f32x4.max (local.get $mv)
+          (v128.bitselect (v128.load (local.get $px)) (v128.const f32x4 -inf -inf -inf -inf) (local.get $mask))))
+        (local.set $iv (i32x4.add (local.get $iv) (v128.const i32x4 4 4 4 4)))
+        (local.set $px (i32.add (local.get $px) (i32.const 16)))
+        (br_if $max (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+      (local.set $m (f32.max
+        (f32.max (f32x4.extract_lane 0 (local.get $mv)) (f32x4.extract_lane 1 (local.get $mv)))
+        (f32.max (f32x4.extract_lane 2 (local.get $mv)) (f32x4.extract_lane 3 (local.get $mv)))))
+      (if (f32.eq (local.get $m) (f32.const inf)) (then (local.set $m (f32.const 0))))
+      (local.set $mv (f32x4.splat (local.get $m)))
+      ;; exp and sum
+      (local.set $s0 (v128.const f64x2 0 0))
+      (local.set $s1 (v128.const f64x2 0 0))
+      (local.set $iv (v128.const i32x4 0 1 2 3))
+      (local.set $px (local.get $x))
+      (local.set $py (local.get $y))
+      (local.set $i (i32.const 0))
+      (loop $exp
+        (local.set $arg (f32x4.sub (v128.load (local.get $px)) (local.get $mv)))
+        (local.set $fn (f32x4.nearest (f32x4.mul (local.get $arg)
+          (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+        (local.set $g (f32x4.sub
+          (f32x4.sub (local.get $arg)
+            (f32x4.mul (local.get $fn) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+          (f32x4.mul (local.get $fn) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+        (local.set $e
+          (f32x4.add
+            (f32x4.add
+              (f32x4.mul
+                (f32x4.add (f32x4.mul
+                (f32x4.add (f32x4.mul
+                (f32x4.add (f32x4.mul
+                (f32x4.add (f32x4.mul
+                (f32x4.add (f32x4.mul
+                  (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $g))
+                  (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)) (local.get $g))
+                  (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)) (local.get $g))
+                  (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)) (local.get $g))
+                  (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)) (local.get $g))
+                  (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+                (f32x4.mul (local.get $g) (local.get $g)))
+              (local.get $g))
+            (v128.const f32x4 1 1 1 1)))
+        (local.set $e (f32x4.mul (local.get $e)
+          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fn)) (v128.const i32x4 127 127 127 127))
+            (i32.const 23))))
+        (local.set $e (v128.andnot (local.get $e)
+          (f32x4.lt (local.get $arg) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33))))
+        (local.set $e (v128.bitselect (v128.const f32x4 inf inf inf inf) (local.get $e)
+          (f32x4.gt (local.get $arg) (v128.const f32x4 88.37 88.37 88.37 88.37))))
+        (v128.store (local.get $py) (local.get $e))
+        (local.set $e (v128.and (local.get $e) (i32x4.lt_s (local.get $iv) (local.get $nv))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $e))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $e) (local.get $e)))))
+        (local.set $iv (i32x4.add (local.get $iv) (v128.const i32x4 4 4 4 4)))
+        (local.set $px (i32.add (local.get $px) (i32.const 16)))
+        (local.set $py (i32.add (local.get $py) (i32.const 16)))
+        (br_if $exp (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+      ;; scale
+      (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.const 1) (call $hsum (local.get $s0) (local.get $s1))))))
+      (local.set $py (local.get $y))
+      (local.set $i (i32.const 0))
+      (loop $scale
+        (v128.store (local.get $py) (f32x4.mul (v128.load (local.get $py)) (local.get $inv)))
+        (local.set $py (i32.add (local.get $py) (i32.const 16)))
+        (br_if $scale (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $y (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
+
+  ;; $dx[r] = y·(g − Σ g·y) per row ($dx distinct from $g and $y); the dot product is summed in f64.
+  (func (export "softmax_bwd") (param $g i32) (param $y i32) (param $dx i32) (param $rows i32) (param $n i32)
+    (local $i i32) (local $pg i32) (local $py i32) (local $pd i32) (local $nv v128) (local $iv v128)
+    (local $p v128) (local $s0 v128) (local $s1 v128) (local $dot v128)
+    (local.set $nv (i32x4.splat (local.get $n)))
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (loop $row
+      (local.set $s0 (v128.const f64x2 0 0))
+      (local.set $s1 (v128.const f64x2 0 0))
+      (local.set $iv (v128.const i32x4 0 1 2 3))
+      (local.set $pg (local.get $g))
+      (local.set $py (local.get $y))
+      (local.set $i (i32.const 0))
+      (loop $sum
+        (local.set $p (v128.and (f32x4.mul (v128.load (local.get $pg)) (v128.load (local.get $py)))
+          (i32x4.lt_s (local.get $iv) (local.get $nv))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $p))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $p) (local.get $p)))))
+        (local.set $iv (i32x4.add (local.get $iv) (v128.const i32x4 4 4 4 4)))
+        (local.set $pg (i32.add (local.get $pg) (i32.const 16)))
+        (local.set $py (i32.add (local.get $py) (i32.const 16)))
+        (br_if $sum (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+      (local.set $dot (f32x4.splat (f32.demote_f64 (call $hsum (local.get $s0) (local.get $s1)))))
+      (local.set $pg (local.get $g))
+      (local.set $py (local.get $y))
+      (local.set $pd (local.get $dx))
+      (local.set $i (i32.const 0))
+      (loop $out
+        (v128.store (local.get $pd) (f32x4.mul (v128.load (local.get $py))
+          (f32x4.sub (v128.load (local.get $pg)) (local.get $dot))))
+        (local.set $pg (i32.add (local.get $pg) (i32.const 16)))
+        (local.set $py (i32.add (local.get $py) (i32.const 16)))
+        (local.set $pd (i32.add (local.get $pd) (i32.const 16)))
+        (br_if $out (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+      (local.set $g (i32.add (local.get $g) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $y (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $dx (i32.add (local.get $dx) (i32.shl (local.get $n) (i32.const 2))))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
+
+  ;; x̂ = (x − μ)·r for the 4 floats at $px, computed in f64 (x − μ is exact enough even when μ is large against
+  ;; the spread) and rounded once to f32.
+  (func $xhat (param $px i32) (param $mu v128) (param $rs v128) (result v128)
+    (local $x v128)
+    (local.set $x (v128.load (local.get $px)))
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $x)) (local.get $mu))
+        (local.get $rs)))
+      (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))) (local.get $mu))
+        (local.get $rs)))))
+
+  ;; LayerNorm forward over rows of n ≥ 1 floats: μ = Σx/n and σ² = Σ(x − μ)²/n in f64 (two passes),
+  ;; r = 1/√(σ² + ε); y = x̂·w + b with x̂ = (x − μ)·r (the caller passes w = 1, b = 0 for a missing affine).
+  ;; μ and r go to the f64 arrays at $mean and $rstd.
+  (func (export "layernorm_fwd") (param $x i32) (param $w i32) (param $b i32) (param $y i32) (param $mean i32)
+    (param $rstd i32) (param $rows i32) (param $n i32) (param $eps f64)
+    (local $i i32) (local $px i32) (local $py i32) (local $pw i32) (local $pb i32) (local $nv v128) (local $iv v128)
+    (local $mask v128) (local $v v128) (local $s0 v128) (local $s1 v128) (local $d v128) (local $mu f64)
+    (local $rs f64) (local $mu2 v128) (local $rs2 v128)
+    (local.set $nv (i32x4.splat (local.get $n)))
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (loop $row
+      ;; mean
+      (local.set $s0 (v128.const f64x2 0 0))
+      (local.set $s1 (v128.const f64x2 0 0))
+      (local.set $iv (v128.const i32x4 0 1 2 3))
+      (local.set $px (local.get $x))
+      (local.set $i (i32.const 0))
+      (loop $sum
+        (local.set $v (v128.and (v128.load (local.get $px)) (i32x4.lt_s (local.get $iv) (local.get $nv))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $v))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v)))))
+        (local.set $iv (i32x4.add (local.get $iv) (v128.const i32x4 4 4 4 4)))
+        (local.set $px (i32.add (local.get $px) (i32.const 16)))
+        (br_if $sum (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+      (local.set $mu (f64.div (call $hsum (local.get $s0) (local.get $s1)) (f64.convert_i32_u (local.get $n))))
+      (local.set $mu2 (f64x2.splat (local.get $mu)))
+      ;; variance
+      (local.set $s0 (v128.const f64x2 0 0))
+      (local.set $s1 (v128.const f64x2 0 0))
+      (local.set $iv (v128.const i32x4 0 1 2 3))
+      (local.set $px (local.get $x))
+      (local.set $i (i32.const 0))
+      (loop $var
+        (local.set $v (v128.load (local.get $px)))
+        (local.set $mask (i32x4.lt_s (local.get $iv) (local.get $nv)))
+        (local.set $d (v128.and (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $mu2))
+          (i64x2.extend_low_i32x4_s (local.get $mask))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $d) (local.get $d))))
+        (local.set $d (v128.and
+          (f64x2.sub (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (local.get $mu2))
+          (i64x2.extend_high_i32x4_s (local.get $mask))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $d) (local.get $d))))
+        (local.set $iv (i32x4.add (local.get $iv) (v128.const i32x4 4 4 4 4)))
+        (local.set $px (i32.add (local.get $px) (i32.const 16)))
+        (br_if $var (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+      (local.set $rs (f64.div (f64.const 1) (f64.sqrt (f64.add
+        (f64.div (call $hsum (local.get $s0) (local.get $s1)) (f64.convert_i32_u (local.get $n))) (local.get $eps)))))
+      (local.set $rs2 (f64x2.splat (local.get $rs)))
+      (f64.store (local.get $mean) (local.get $mu))
+      (f64.store (local.get $rstd) (local.get $rs))
+      ;; y
+      (local.set $px (local.get $x))
+      (local.set $py (local.get $y))
+      (local.set $pw (local.get $w))
+      (local.set $pb (local.get $b))
+      (local.set $i (i32.const 0))
+      (loop $out
+        (v128.store (local.get $py) (f32x4.add
+          (f32x4.mul (call $xhat (local.get $px) (local.get $mu2) (local.get $rs2)) (v128.load (local.get $pw)))
+          (v128.load (local.get $pb))))
+        (local.set $px (i32.add (local.get $px) (i32.const 16)))
+        (local.set $py (i32.add (local.get $py) (i32.const 16)))
+        (local.set $pw (i32.add (local.get $pw) (i32.const 16)))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+        (br_if $out (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $y (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $mean (i32.add (local.get $mean) (i32.const 8)))
+      (local.set $rstd (i32.add (local.get $rstd) (i32.const 8)))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
+
+  ;; LayerNorm backward over rows of n ≥ 1 floats (llm.c form): with x̂ = (x − μ)·r and g = dy·w,
+  ;; dx = r·(g − mean(g) − x̂·mean(g·x̂)) (if $wantDx), and per column dw += dy·x̂, db += dy (f64 arrays at $dw,
+  ;; $db, padded to a multiple of 4 columns; the caller passes w = 1 for a missing weight).
+  (func (export "layernorm_bwd") (param $dy i32) (param $x i32) (param $w i32) (param $mean i32) (param $rstd i32)
+    (param $dx i32) (param $dw i32) (param $db i32) (param $rows i32) (param $n i32) (param $wantDx i32)
+    (local $i i32) (local $pdy i32) (local $px i32) (local $pw i32) (local $pdw i32) (local $pdb i32) (local $pdx i32)
+    (local $nv v128) (local $iv v128) (local $mask v128) (local $d v128) (local $xh v128) (local $g v128)
+    (local $t v128) (local $s0 v128) (local $s1 v128) (local $q0 v128) (local $q1 v128) (local $mu2 v128)
+    (local $rs2 v128) (local $rs f64) (local $mg v128) (local $mgx v128) (local $rsf v128)
+    (local.set $nv (i32x4.splat (local.get $n)))
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (loop $row
+      (local.set $mu2 (f64x2.splat (f64.load (local.get $mean))))
+      (local.set $rs (f64.load (local.get $rstd)))
+      (local.set $rs2 (f64x2.splat (local.get $rs)))
+      (local.set $s0 (v128.const f64x2 0 0))
+      (local.set $s1 (v128.const f64x2 0 0))
+      (local.set $q0 (v128.const f64x2 0 0))
+      (local.set $q1 (v128.const f64x2 0 0))
+      (local.set $iv (v128.const i32x4 0 1 2 3))
+      (local.set $pdy (local.get $dy))
+      (local.set $px (local.get $x))
+      (local.set $pw (local.get $w))
+      (local.set $pdw (local.get $dw))
+      (local.set $pdb (local.get $db))
+      (local.set $i (i32.const 0))
+      (loop $sum
+        (local.set $mask (i32x4.lt_s (local.get $iv) (local.get $nv)))
+        (local.set $xh (call $xhat (local.get $px) (local.get $mu2) (local.get $rs2)))
+        (local.set $d (v128.and (v128.load (local.get $pdy)) (local.get $mask)))
+        (local.set $g (f32x4.mul (local.get $d) (v128.load (local.get $pw))))
+        ;; masked lanes: d = 0, so g = 0 unless w is ±∞/NaN (never: the padding of w is written as 0)
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $g))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $g) (local.get $g)))))
+        (local.set $t (v128.and (f32x4.mul (local.get $g) (local.get $xh)) (local.get $mask)))
+        (local.set $q0 (f64x2.add (local.get $q0) (f64x2.promote_low_f32x4 (local.get $t))))
+        (local.set $q1 (f64x2.add (local.get $q1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t)))))
+        ;; dw += dy·x̂, db += dy (lanes past n land in the padding of dw / db)
+        (local.set $t (f32x4.mul (local.get $d) (local.get $xh)))
+        (v128.store (local.get $pdw) (f64x2.add (v128.load (local.get $pdw)) (f64x2.promote_low_f32x4 (local.get $t))))
+        (v128.store offset=16 (local.get $pdw) (f64x2.add (v128.load offset=16 (local.get $pdw)) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t)))))
+        (v128.store (local.get $pdb) (f64x2.add (v128.load (local.get $pdb)) (f64x2.promote_low_f32x4 (local.get $d))))
+        (v128.store offset=16 (local.get $pdb) (f64x2.add (v128.load offset=16 (local.get $pdb)) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $d) (local.get $d)))))
+        (local.set $iv (i32x4.add (local.get $iv) (v128.const i32x4 4 4 4 4)))
+        (local.set $pdy (i32.add (local.get $pdy) (i32.const 16)))
+        (local.set $px (i32.add (local.get $px) (i32.const 16)))
+        (local.set $pw (i32.add (local.get $pw) (i32.const 16)))
+        (local.set $pdw (i32.add (local.get $pdw) (i32.const 32)))
+        (local.set $pdb (i32.add (local.get $pdb) (i32.const 32)))
+        (br_if $sum (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+      (if (local.get $wantDx)
+        (then
+          (local.set $mg (f32x4.splat (f32.demote_f64 (f64.div (call $hsum (local.get $s0) (local.get $s1))
+            (f64.convert_i32_u (local.get $n))))))
+          (local.set $mgx (f32x4.splat (f32.demote_f64 (f64.div (call $hsum (local.get $q0) (local.get $q1))
+            (f64.convert_i32_u (local.get $n))))))
+          (local.set $rsf (f32x4.splat (f32.demote_f64 (local.get $rs))))
+          (local.set $pdy (local.get $dy))
+          (local.set $px (local.get $x))
+          (local.set $pw (local.get $w))
+          (local.set $pdx (local.get $dx))
+          (local.set $i (i32.const 0))
+          (loop $out
+            (local.set $xh (call $xhat (local.get $px) (local.get $mu2) (local.get $rs2)))
+            (local.set $g (f32x4.mul (v128.load (local.get $pdy)) (v128.load (local.get $pw))))
+            (v128.store (local.get $pdx) (f32x4.mul (local.get $rsf)
+              (f32x4.sub (f32x4.sub (local.get $g) (local.get $mg)) (f32x4.mul (local.get $xh) (local.get $mgx)))))
+            (local.set $pdy (i32.add (local.get $pdy) (i32.const 16)))
+            (local.set $px (i32.add (local.get $px) (i32.const 16)))
+            (local.set $pw (i32.add (local.get $pw) (i32.const 16)))
+            (local.set $pdx (i32.add (local.get $pdx) (i32.const 16)))
+            (br_if $out (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))))
+      (local.set $dy (i32.add (local.get $dy) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $dx (i32.add (local.get $dx) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $mean (i32.add (local.get $mean) (i32.const 8)))
+      (local.set $rstd (i32.add (local.get $rstd) (i32.const 8)))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))))
