@@ -143,16 +143,9 @@ export class MultiheadAttention extends Module {
     if (k.shape[0] !== B || v.shape[0] !== B || v.shape[1] !== S) {
       throw new Error(`MultiheadAttention: batch/sequence sizes differ: query ${formatShape(query.shape)}, key ${formatShape(k.shape)}, value ${formatShape(v.shape)}`);
     }
-    let q: Tensor;
-    let kk: Tensor;
-    let vv: Tensor;
-    if (k === query && v === query) {
-      // Self-attention: one product with the packed weight, then split.
-      const qkv = linear(query, this.in_proj_weight, this.in_proj_bias);
-      [q, kk, vv] = [0, 1, 2].map((i) => slice(qkv, 2, i * E, (i + 1) * E)) as [Tensor, Tensor, Tensor];
-    } else {
-      [q, kk, vv] = [this.project(query, 0), this.project(k, 1), this.project(v, 2)];
-    }
+    // Three products with row blocks of the packed weight (slicing the small weight, not the activations: a
+    // split of one [B, T, 3E] product would copy the activations and scatter three full-size gradients back).
+    const [q, kk, vv] = [this.project(query, 0), this.project(k, 1), this.project(v, 2)];
     const blocked: Tensor[] = [];
     const additive: Tensor[] = [];
     if (options.isCausal) blocked.push(causalMask(L, S));
