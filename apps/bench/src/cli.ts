@@ -1,4 +1,4 @@
-// Command-line flags: --only <names>, --quick, --out <dir>, --peers <names|none>, --help.
+// Command-line flags: --only <names>, --quick, --out <dir>, --peers <names|none>, --backend, --help.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PEERS } from './types';
@@ -11,6 +11,8 @@ export interface CliOptions {
   /** Absolute output directory. */
   out: string;
   peers: PeerName[];
+  /** Our kernels: WebAssembly SIMD where available (auto) or the plain TypeScript ones (js, the "before"). */
+  backend: 'auto' | 'js';
   help: boolean;
 }
 
@@ -20,6 +22,7 @@ export const USAGE = `Usage: pnpm --filter @lnlab/bench bench [options]
   --only <names>     comma-separated benchmarks: matmul, layernorm, attention, train, memory, study
   --peers <names>    comma-separated peers (default all): ${PEERS.join(', ')}; "none" for ours only
   --out <dir>        where the JSON and Markdown results go (default apps/bench/results)
+  --backend <b>      our kernels: auto (WebAssembly SIMD where available, default) or js (plain TypeScript)
   --help             this text
 `;
 
@@ -37,6 +40,7 @@ export function parseCli(argv: readonly string[], names: readonly string[], defa
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       peers: { type: 'string' },
+      backend: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -58,5 +62,7 @@ export function parseCli(argv: readonly string[], names: readonly string[], defa
       peers = PEERS.filter((p) => peerList.includes(p));
     }
   }
-  return { only, quick: values.quick ?? false, out: values.out ? resolve(values.out) : defaultOut, peers, help: values.help ?? false };
+  const backend = values.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'js') throw new Error(`--backend: use auto or js, got ${backend}`);
+  return { only, quick: values.quick ?? false, out: values.out ? resolve(values.out) : defaultOut, peers, backend, help: values.help ?? false };
 }

@@ -5,6 +5,7 @@ import type { CliOptions } from './cli';
 import { BENCHMARKS } from './benchmarks/index';
 import { DEFAULT_OUT, renderSuite, runSuite, writeResults } from './suite';
 import { errorMessage } from './types';
+import { setElementwiseBackend, setGemmBackend } from '@lnlab/core';
 
 async function main(): Promise<number> {
   let options: CliOptions;
@@ -18,6 +19,8 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  setGemmBackend(options.backend);
+  setElementwiseBackend(options.backend);
   const result = await runSuite(options);
   process.stdout.write(`\n${renderSuite(result)}`);
   const files = await writeResults(result, options.out);

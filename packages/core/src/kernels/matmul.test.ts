@@ -2,7 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gemm, gemmBackend, gemmBatched, gemmJs, gemmReference, setGemmBackend, WASM_MIN_MNK } from './matmul';
 import type { FloatArray } from './matmul';
-import { decodeBase64, fillWasmGemmMemory, resetWasmGemm, wasmGemmFeature } from './wasm/gemm';
+import { fillWasmGemmMemory, resetWasmGemm, wasmGemmFeature } from './wasm/gemm';
+import { decodeBase64 } from './wasm/runtime';
 import { GEMM_WASM_RELAXED_SIMD } from './wasm/gemm-wasm';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;

@@ -9,7 +9,7 @@ import {
   elementwiseBackend, fillWasmElementwiseMemory, geluWasm, resetWasmElementwise, setElementwiseBackend,
   wasmElementwiseAvailable,
 } from './elementwise';
-import { decodeBase64 } from './gemm';
+import { decodeBase64 } from './runtime';
 import { ELEMENTWISE_WASM_SIMD } from './elementwise-wasm';
 
 /** Deterministic uniform floats in [lo, hi) (LCG; no dependency on the package RNG). */

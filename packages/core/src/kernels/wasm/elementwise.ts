@@ -10,20 +10,12 @@
 // `set`), run the kernel, copy the result out. Chunking keeps the working set in L2 and the memory small. Buffers
 // are 64-byte aligned and padded by 16 bytes, so the module's full-vector accesses past a row end stay inside.
 import { ELEMENTWISE_WASM_SIMD } from './elementwise-wasm';
-import { decodeBase64 } from './gemm';
+import { decodeBase64 } from './runtime';
+import type { WasmMemory, WebAssemblyApi } from './runtime';
 
 /** Which implementation runs the float32 elementwise kernels. */
 export type ElementwiseBackend = 'js' | 'wasm';
 
-interface WebAssemblyApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
-}
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 interface Instance {
   readonly memory: WasmMemory;
   readonly gelu: (p: number, n4: number, which: number) => void;

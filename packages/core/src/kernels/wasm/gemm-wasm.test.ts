@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildGemmWasm, relaxedVariant } from '../../../scripts/build-wasm.mjs';
-import { decodeBase64 } from './gemm';
+import { decodeBase64 } from './runtime';
 import { GEMM_WASM_RELAXED_SIMD, GEMM_WASM_SIMD } from './gemm-wasm';
 
 describe('gemm-wasm.ts (generated)', () => {

@@ -14,20 +14,12 @@
 // (byte offsets, each buffer 64-byte aligned):
 //   [0, 64) unused · tile (4×8 floats, partial micro-tiles) · packed A block · packed B block · A · B · C
 import { GEMM_WASM_RELAXED_SIMD, GEMM_WASM_SIMD } from './gemm-wasm';
+import { decodeBase64 } from './runtime';
+import type { WasmMemory, WebAssemblyApi } from './runtime';
 
 /** Which build of the module is in use: relaxed SIMD (fused multiply-add) or plain 128-bit SIMD. */
 export type WasmGemmFeature = 'relaxed-simd' | 'simd';
 
-/** The parts of the WebAssembly JS API used here (core's TypeScript libs do not declare it). */
-interface WebAssemblyApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
-}
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 /** gemm.wat's exported $gemm (addresses in bytes, strides in elements, flags 0/1). */
 type GemmExport = (
   a: number, aRow: number, aK: number, b: number, bK: number, bCol: number, c: number, m: number, k: number, n: number,
@@ -57,30 +49,6 @@ const MAX_BYTES = 2 ** 31;
 let instance: Instance | null | undefined;
 let allowRelaxed = true;
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Decodes standard padded base64 (no dependency on atob or Buffer). */
-export function decodeBase64(text: string): Uint8Array {
-  if (text.length % 4 !== 0) throw new Error('decodeBase64: length is not a multiple of 4');
-  const value = new Uint8Array(128).fill(255);
-  for (let i = 0; i < 64; i++) value[B64.charCodeAt(i)] = i;
-  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((text.length / 4) * 3 - pad);
-  let o = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    let bits = 0;
-    for (let j = 0; j < 4; j++) {
-      const ch = text.charCodeAt(i + j);
-      const v = ch === 61 /* = */ ? 0 : (value[ch] ?? 255);
-      if (v === 255) throw new Error('decodeBase64: invalid base64');
-      bits = (bits << 6) | v;
-    }
-    if (o < out.length) out[o++] = (bits >>> 16) & 255;
-    if (o < out.length) out[o++] = (bits >>> 8) & 255;
-    if (o < out.length) out[o++] = bits & 255;
-  }
-  return out;
-}
 
 function load(): Instance | null {
   const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
