@@ -50,8 +50,15 @@ function solvedSentence(variant: string, ss: SettingSummary[]): string {
 
 function overview(sweep: LoadedSweep, sum: SweepSummary): string {
   const seeds = new Set(sweep.runs.map((r) => r.summary.seed)).size;
+  // The (lr, warmup) pairs actually run: a full grid reads "2 learning rates × 2 warmup settings", anything else
+  // is listed pair by pair (the default study has lr 1e-2 with and without warmup, and lr 1e-3 without).
+  const pairs = [...new Map(sum.settings.map((s) => [`${s.lr}|${s.warmupSteps}`, s] as const)).values()];
+  const grid =
+    pairs.length === sum.lrs.length * sum.warmups.length
+      ? `${plural(sum.lrs.length, 'learning rate')} (${sum.lrs.map(fmtLr).join(', ')}) × ${plural(sum.warmups.length, 'warmup setting')} (${sum.warmups.join(', ')} steps)`
+      : `${plural(pairs.length, 'optimisation setting')} (${pairs.map((p) => `lr ${fmtLr(p.lr)} with ${p.warmupSteps} warmup steps`).join('; ')})`;
   const sentences = [
-    `This sweep has ${plural(sweep.runs.length, 'run')}: ${plural(sum.variants.length, 'variant')} × ${plural(sum.lrs.length, 'learning rate')} (${sum.lrs.map(fmtLr).join(', ')}) × ${plural(sum.warmups.length, 'warmup setting')} (${sum.warmups.join(', ')} steps) × ${plural(seeds, 'seed')}. "Solved" means eval accuracy reached 90%.`,
+    `This sweep has ${plural(sweep.runs.length, 'run')}: ${plural(sum.variants.length, 'variant')} × ${grid} × ${plural(seeds, 'seed')}. "Solved" means eval accuracy reached 90%.`,
   ];
   for (const v of sum.variants) sentences.push(solvedSentence(v.variant, sum.settings.filter((s) => s.variant === v.variant)));
   const fastest = sum.settings.filter((s) => s.solved === 'all' && s.medianStepsTo90 !== null).sort((a, b) => a.medianStepsTo90! - b.medianStepsTo90!)[0];
