@@ -217,12 +217,17 @@ export function stridedCopy(x: TypedArray, offset: number, strides: readonly num
     out[0] = x[offset]!;
     return;
   }
+  if (strides.every((s) => s === 0)) {
+    out.fill(x[offset]!); // a scalar broadcast (e.g. the gradient of a sum)
+    return;
+  }
   const inner = outShape[nd - 1]!;
   const si = strides[nd - 1]!;
   const idx = new Array<number>(nd).fill(0);
   let ix = offset;
   for (let o = 0; o < total; o += inner) {
     if (si === 1) for (let i = 0; i < inner; i++) out[o + i] = x[ix + i]!;
+    else if (si === 0) out.fill(x[ix]!, o, o + inner);
     else for (let i = 0; i < inner; i++) out[o + i] = x[ix + i * si]!;
     for (let d = nd - 2; d >= 0; d--) {
       idx[d]!++;
