@@ -10,7 +10,7 @@
 // `set`), run the kernel, copy the result out. Chunking keeps the working set in L2 and the memory small. Buffers
 // are 64-byte aligned and padded by 16 bytes, so the module's full-vector accesses past a row end stay inside.
 import { ELEMENTWISE_WASM_SIMD } from './elementwise-wasm';
-import { decodeBase64 } from './runtime';
+import { align64, decodeBase64, growMemory } from './runtime';
 import type { WasmMemory, WebAssemblyApi } from './runtime';
 
 /** Which implementation runs the float32 elementwise kernels. */
@@ -35,7 +35,6 @@ interface Instance {
 
 /** Floats per chunk (256 KiB per buffer). */
 const CHUNK = 65536;
-const PAGE = 65536;
 /** Largest memory used; problems needing more (rows of > ~16M floats) use the TypeScript kernels. */
 const MAX_BYTES = 2 ** 30;
 
@@ -108,20 +107,13 @@ function pick(size: number): Instance | null {
   return loaded();
 }
 
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 /** Bytes for a buffer of `count` elements of `width` bytes, padded for one v128 past the end, aligned. */
-const span = (count: number, width: number): number => align(count * width + 16);
+const span = (count: number, width: number): number => align64(count * width + 16);
 
 /** Grows the memory to at least `bytes`; false if that is over MAX_BYTES or the engine refuses. */
 function reserve(w: Instance, bytes: number): boolean {
-  const have = w.memory.buffer.byteLength;
-  if (bytes <= have) return true;
-  if (bytes > MAX_BYTES) return false;
-  try {
-    w.memory.grow(Math.ceil((bytes - have) / PAGE));
-  } catch {
-    return false;
-  }
+  if (bytes <= w.memory.buffer.byteLength) return true;
+  if (!growMemory(w.memory, bytes, MAX_BYTES)) return false;
   w.f32 = new Float32Array(w.memory.buffer);
   w.f64 = new Float64Array(w.memory.buffer);
   return true;

@@ -14,7 +14,7 @@
 // (byte offsets, each buffer 64-byte aligned):
 //   [0, 64) unused · tile (4×8 floats, partial micro-tiles) · packed A block · packed B block · A · B · C
 import { GEMM_WASM_RELAXED_SIMD, GEMM_WASM_SIMD } from './gemm-wasm';
-import { decodeBase64 } from './runtime';
+import { align64, decodeBase64, growMemory } from './runtime';
 import type { WasmMemory, WebAssemblyApi } from './runtime';
 
 /** Which build of the module is in use: relaxed SIMD (fused multiply-add) or plain 128-bit SIMD. */
@@ -40,7 +40,6 @@ const NR = 8;
 const KC = 256;
 const MC = 128;
 const NC = 1024;
-const PAGE = 65536;
 const TILE = 64;
 /** Largest memory used (2 GiB): addresses stay far from i32 wrap-around; bigger problems use the JS kernel. */
 const MAX_BYTES = 2 ** 31;
@@ -94,18 +93,11 @@ function blockSize(total: number, max: number, mult: number): number {
   return Math.min(max, Math.ceil(Math.ceil(total / blocks) / mult) * mult);
 }
 
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
 /** Grows the memory to at least `bytes`; false if that is over MAX_BYTES or the engine refuses. */
 function reserve(w: Instance, bytes: number): boolean {
-  const have = w.memory.buffer.byteLength;
-  if (bytes <= have) return true;
-  if (bytes > MAX_BYTES) return false;
-  try {
-    w.memory.grow(Math.ceil((bytes - have) / PAGE));
-  } catch {
-    return false;
-  }
+  if (bytes <= w.memory.buffer.byteLength) return true;
+  if (!growMemory(w.memory, bytes, MAX_BYTES)) return false;
   w.f32 = new Float32Array(w.memory.buffer);
   return true;
 }
@@ -122,11 +114,11 @@ export function gemmWasm(
   const w = loaded();
   if (w === null) return false;
   const kcStep = blockSize(k, KC, 1), mcStep = blockSize(m, MC, MR), ncStep = blockSize(n, NC, NR);
-  const packA = align(TILE + 4 * MR * NR);
-  const packB = align(packA + 4 * Math.ceil(Math.min(mcStep, m) / MR) * MR * kcStep);
-  const aPtr = align(packB + 4 * Math.ceil(Math.min(ncStep, n) / NR) * NR * kcStep);
-  const bPtr = align(aPtr + 4 * m * k);
-  const cPtr = align(bPtr + 4 * k * n);
+  const packA = align64(TILE + 4 * MR * NR);
+  const packB = align64(packA + 4 * Math.ceil(Math.min(mcStep, m) / MR) * MR * kcStep);
+  const aPtr = align64(packB + 4 * Math.ceil(Math.min(ncStep, n) / NR) * NR * kcStep);
+  const bPtr = align64(aPtr + 4 * m * k);
+  const cPtr = align64(bPtr + 4 * k * n);
   if (!reserve(w, cPtr + 4 * m * n)) return false;
   const f32 = w.f32, c = cPtr >> 2, size = m * n;
   f32.set(a.subarray(aOff, aOff + m * k), aPtr >> 2);

@@ -12,6 +12,22 @@ export interface WasmMemory {
   grow(pages: number): number;
 }
 
+/** Bytes rounded up to a 64-byte boundary (buffers in the modules' memories are cache-line aligned). */
+export const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
+
+/** Grows `memory` to at least `bytes` (65,536-byte pages); false if that exceeds `maxBytes` or the engine refuses. */
+export function growMemory(memory: WasmMemory, bytes: number, maxBytes: number): boolean {
+  const have = memory.buffer.byteLength;
+  if (bytes <= have) return true;
+  if (bytes > maxBytes) return false;
+  try {
+    memory.grow(Math.ceil((bytes - have) / 65536));
+  } catch {
+    return false;
+  }
+  return true;
+}
+
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** Decodes standard padded base64 (no dependency on atob or Buffer). */
