@@ -21,6 +21,12 @@ function setting(s: SettingSummary): string {
 }
 
 function solvedSentence(variant: string, ss: SettingSummary[]): string {
+  const lost = ss.flatMap((s) => s.seeds).filter((x) => x.solved && x.diverged).length;
+  const sentence = reachedSentence(variant, ss);
+  return lost ? `${sentence.slice(0, -1)}, but ${lost} of those runs diverged later.` : sentence;
+}
+
+function reachedSentence(variant: string, ss: SettingSummary[]): string {
   const all = ss.filter((s) => s.solved === 'all');
   const some = ss.filter((s) => s.solved === 'some');
   const none = ss.filter((s) => s.solved === 'none');

@@ -181,7 +181,9 @@ export function fmtPct(x: number | null | undefined): string {
 
 export function fmtSolved(s: SettingSummary): string {
   const word = s.solved === 'all' ? 'yes, all' : s.solved === 'some' ? 'some' : 'no';
-  return `${word} (${s.solvedCount}/${s.seeds.length})`;
+  // Reaching 90% and then blowing up is not the same as solving it: say so next to the count.
+  const lost = s.seeds.filter((x) => x.solved && x.diverged).length;
+  return `${word} (${s.solvedCount}/${s.seeds.length})${lost ? `, ${lost} diverged later` : ''}`;
 }
 
 export function fmtStepsTo90(s: SettingSummary): string {
