@@ -20,7 +20,10 @@ export { toDot } from './autograd/graph';
 export type { Node } from './autograd/node';
 export * from './safetensors/index';
 export { loadSafetensors, saveSafetensors } from './io';
+// Kernels for fused ops built outside core (nn's LayerNorm and attention): plain typed-array functions, no autograd.
 export { layerNormForward, layerNormBackward } from './kernels/layer-norm';
+export { gemmBatched } from './kernels/matmul';
+export { softmaxForward, softmaxBackward } from './kernels/softmax';
 // Kernel backends: WebAssembly SIMD for float32 where available, plain TypeScript otherwise (or when forced).
 export { setGemmBackend, gemmBackend } from './kernels/matmul';
 export type { GemmBackend } from './kernels/matmul';

@@ -3,6 +3,7 @@ import {
   Tensor, add, formatShape, linear, maskedFill, matmul, mm, mul, permute, reshape, slice, softmax,
 } from '@lnlab/core';
 import type { Generator } from '@lnlab/core';
+import { fusedAttention } from './fused-attention';
 import { Dropout } from './layers';
 import { Linear } from './layers';
 import { Module, Parameter } from './module';
@@ -62,6 +63,9 @@ export function scaledDotProductAttentionWithWeights(q: Tensor, k: Tensor, v: Te
       blocked.push(inv);
     } else additive.push(m);
   }
+  // Dropout on P needs P as a recorded op: the composite path. Otherwise the fused op (null if it can't take these inputs).
+  const fused = options.dropout ? null : fusedAttention(q, k, v, scale, { blocked, additive });
+  if (fused) return fused;
   const scores = applyMasks(mul(mm(q, k, false, true), scale), blocked, additive);
   const weights = softmax(scores, -1);
   const p = options.dropout ? options.dropout.forward(weights) : weights;
@@ -166,10 +170,19 @@ export class MultiheadAttention extends Module {
       if (kpm.dtype === 'int32') blocked.push(m);
       else additive.push(m);
     }
-    const scores = applyMasks(mul(mm(this.heads(q), this.heads(kk), false, true), 1 / Math.sqrt(this.headDim)), blocked, additive);
+    const scale = 1 / Math.sqrt(this.headDim);
+    const [qh, kh, vh] = [this.heads(q), this.heads(kk), this.heads(vv)];
+    // Dropout on P (training) needs P as a recorded op: the composite path. Otherwise the fused op.
+    const dropout = this.attnDropout && this.training ? this.attnDropout : null;
+    const fused = dropout ? null : fusedAttention(qh, kh, vh, scale, { blocked, additive });
+    if (fused) {
+      const ctx = reshape(permute(fused.output, [0, 2, 1, 3]), [B, L, E]);
+      return { output: this.out_proj.forward(ctx), weights: fused.weights, logits: fused.logits };
+    }
+    const scores = applyMasks(mul(mm(qh, kh, false, true), scale), blocked, additive);
     const weights = softmax(scores, -1);
-    const p = this.attnDropout && this.training ? this.attnDropout.forward(weights) : weights;
-    const ctx = reshape(permute(matmul(p, this.heads(vv)), [0, 2, 1, 3]), [B, L, E]);
+    const p = dropout ? dropout.forward(weights) : weights;
+    const ctx = reshape(permute(matmul(p, vh), [0, 2, 1, 3]), [B, L, E]);
     return { output: this.out_proj.forward(ctx), weights, logits: scores };
   }
 }
