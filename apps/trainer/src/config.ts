@@ -100,7 +100,7 @@ export function parseRunConfig(input: unknown): RunConfig {
 }
 
 /** The variant label used in reports, e.g. `pre-layernorm`, `none`, `post-layernorm(unbiased,outside)`. */
-export function variantLabel(c: RunConfig): string {
+export function variantLabel(c: Pick<RunConfig, 'norm' | 'placement' | 'lnVariance' | 'lnEpsPlacement'>): string {
   if (c.norm === 'none') return 'none';
   const lnVariant = c.norm === 'layernorm' && (c.lnVariance !== 'biased' || c.lnEpsPlacement !== 'inside') ? `(${c.lnVariance},${c.lnEpsPlacement})` : '';
   return `${c.placement}-${c.norm}${lnVariant}`;

@@ -1,5 +1,5 @@
 // The sweep report: report.html (inline SVG charts, offline) and report.md from a sweep folder.
-export { buildReport, buildReportDetails, writeReport, writeFileAtomic } from './report';
+export { buildReport, buildReportDetails, writeReport } from './report';
 export type { BuiltReport, ReportDetails } from './report';
 export { checkReportInChromium, chromiumAvailable, CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 export type { ChromiumCheckOptions, ChromiumCheckResult } from './chromium';

@@ -2,6 +2,8 @@
 // summary.json. Tolerant by design: a missing sweep.json means "scan the subfolders", a missing summary.json is
 // rebuilt from the metrics rows, unparsable metrics lines (typically a half-written last line) are skipped and
 // counted, and non-finite numbers (NaN written as null or "NaN") become NaN.
+import { variantLabel } from '../config';
+import type { RunConfig } from '../config';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InitTelemetry, LayerTelemetry, MetricsRow, NormTelemetry, RunSummary, SweepManifest } from '../schema';
@@ -168,14 +170,15 @@ async function isDir(path: string): Promise<boolean> {
   }
 }
 
-/** The variant label of config.json, spelled as config.ts's `variantLabel` does. */
+/** The variant label of config.json (config.ts's `variantLabel`, with the schema's defaults for missing keys). */
 export function variantFromConfig(c: ReportRunConfig | null): string | null {
   if (!c || typeof c.norm !== 'string') return null;
-  if (c.norm === 'none') return 'none';
-  const variance = c.lnVariance ?? 'biased';
-  const eps = c.lnEpsPlacement ?? 'inside';
-  const lnVariant = c.norm === 'layernorm' && (variance !== 'biased' || eps !== 'inside') ? `(${variance},${eps})` : '';
-  return `${c.placement ?? 'pre'}-${c.norm}${lnVariant}`;
+  return variantLabel({
+    norm: c.norm as RunConfig['norm'],
+    placement: (c.placement ?? 'pre') as RunConfig['placement'],
+    lnVariance: (c.lnVariance ?? 'biased') as RunConfig['lnVariance'],
+    lnEpsPlacement: (c.lnEpsPlacement ?? 'inside') as RunConfig['lnEpsPlacement'],
+  });
 }
 
 function normalizeInit(v: unknown): InitTelemetry {

@@ -1,7 +1,6 @@
 // buildReport / writeReport: a sweep folder in, report.html and report.md out.
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fsutil';
 import { planCharts, renderCharts } from './charts';
 import type { LoadedSweep } from './load';
 import { loadSweep } from './load';
@@ -82,24 +81,12 @@ export async function buildReport(sweepDir: string): Promise<BuiltReport> {
   return { html, md };
 }
 
-/** Writes `path` atomically: a temporary file in the same folder, then a rename over the target. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, content, 'utf8');
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** Builds the report and writes report.html and report.md into `sweepDir`; returns their paths. */
 export async function writeReport(sweepDir: string): Promise<{ htmlPath: string; mdPath: string }> {
   const { html, md } = await buildReport(sweepDir);
   const htmlPath = join(sweepDir, 'report.html');
   const mdPath = join(sweepDir, 'report.md');
-  await writeFileAtomic(htmlPath, html);
-  await writeFileAtomic(mdPath, md);
+  writeFileAtomic(htmlPath, html);
+  writeFileAtomic(mdPath, md);
   return { htmlPath, mdPath };
 }

@@ -1,5 +1,4 @@
 // Broadcasting binary arithmetic: add, sub, mul, div, pow, maximum, minimum — forward and VJP side by side.
-import { promote } from '../dtype';
 import { record } from '../autograd/engine';
 import { binaryKernel } from '../kernels/elementwise';
 import type { BinaryOp } from '../kernels/elementwise';
@@ -7,7 +6,7 @@ import { broadcastShapes } from '../shape';
 import type { Tensor } from '../tensor';
 import { cast } from './cast';
 import { sumTo } from './reduce';
-import { asTensor, empty } from './util';
+import { asTensor, commonDtype, empty } from './util';
 import type { TensorLike } from './util';
 import { eq, gt, lt } from './compare';
 import { log } from './unary';
@@ -15,8 +14,7 @@ import { log } from './unary';
 type Vjp = (grad: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
 function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
-  if (typeof a === 'number' && typeof b === 'number') throw new Error(`${op}: at least one operand must be a Tensor`);
-  const dtype = typeof a === 'number' ? (b as Tensor).dtype : typeof b === 'number' ? a.dtype : promote(a.dtype, b.dtype);
+  const dtype = commonDtype(op, a, b);
   const A = asTensor(op, a, dtype);
   const B = asTensor(op, b, dtype);
   return [cast(A, dtype), cast(B, dtype)];

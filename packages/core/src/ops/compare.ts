@@ -2,15 +2,16 @@
 import { binaryKernel } from '../kernels/elementwise';
 import type { BinaryOp } from '../kernels/elementwise';
 import { broadcastShapes } from '../shape';
-import { Tensor } from '../tensor';
-import { asTensor, empty } from './util';
+import type { Tensor } from '../tensor';
+import { asTensor, commonDtype, empty } from './util';
 import type { TensorLike } from './util';
 
 function compare(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new Error(`${op}: at least one operand must be a Tensor`);
-  // A plain number takes the tensor's dtype (so comparing float32 data with 0.1 compares with 0.1 in float32).
-  const A = asTensor(op, a, (b as Tensor).dtype ?? 'float64');
-  const B = asTensor(op, b, A.dtype);
+  // A plain number takes the tensor's dtype (so comparing float32 data with 0.1 compares with 0.1 in float32);
+  // two tensors are compared as they are.
+  const dtype = commonDtype(op, a, b);
+  const A = asTensor(op, a, dtype);
+  const B = asTensor(op, b, dtype);
   const shape = broadcastShapes(op, A.shape, B.shape);
   const out = empty('int32', shape);
   binaryKernel(op, A.data, A.shape, B.data, B.shape, out.data, shape);

@@ -1,5 +1,5 @@
 // Small helpers shared by ops: scalar operands, output allocation.
-import { allocate } from '../dtype';
+import { allocate, promote } from '../dtype';
 import type { DType } from '../dtype';
 import { numel } from '../shape';
 import type { Shape } from '../shape';
@@ -23,6 +23,16 @@ export function asTensor(op: string, x: TensorLike, like: DType): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number') throw new Error(`${op}: expected a Tensor or a number, got ${typeof x}`);
   return scalar(x, like);
+}
+
+/**
+ * The dtype two operands meet in: a plain number takes the tensor's dtype (PyTorch's rule for Python scalars),
+ * two tensors promote (float64 > float32 > int32). At least one must be a tensor.
+ */
+export function commonDtype(op: string, a: TensorLike, b: TensorLike): DType {
+  if (a instanceof Tensor) return b instanceof Tensor ? promote(a.dtype, b.dtype) : a.dtype;
+  if (b instanceof Tensor) return b.dtype;
+  throw new Error(`${op}: at least one operand must be a Tensor`);
 }
 
 export function requireFloat(op: string, x: Tensor, arg = 'input'): void {

@@ -1,5 +1,4 @@
 // Selection by a mask: where(cond, a, b) and maskedFill.
-import { promote } from '../dtype';
 import { record } from '../autograd/engine';
 import { maskedFillKernel, stridedCopy } from '../kernels/elementwise';
 import { broadcastShapes, broadcastStrides, fmt, sameShape } from '../shape';
@@ -7,7 +6,7 @@ import type { Shape } from '../shape';
 import type { Tensor } from '../tensor';
 import { cast } from './cast';
 import { sumTo } from './reduce';
-import { asTensor, empty } from './util';
+import { asTensor, commonDtype, empty } from './util';
 import type { TensorLike } from './util';
 
 function broadcastData(t: Tensor, shape: Shape): Tensor['data'] {
@@ -20,8 +19,7 @@ function broadcastData(t: Tensor, shape: Shape): Tensor['data'] {
 // d where(c, a, b) = (where(c, g, 0), where(c, 0, g)), each reduced to its input's shape.
 /** Elementwise `cond ? a : b` (cond: any dtype, non-zero = true) with broadcasting. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (typeof a === 'number' && typeof b === 'number') throw new Error('where: at least one of a and b must be a Tensor');
-  const dtype = typeof a === 'number' ? (b as Tensor).dtype : typeof b === 'number' ? a.dtype : promote(a.dtype, b.dtype);
+  const dtype = commonDtype('where', a, b);
   const A = cast(asTensor('where', a, dtype), dtype);
   const B = cast(asTensor('where', b, dtype), dtype);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, A.shape), B.shape);
