@@ -6,6 +6,7 @@ import { BENCHMARKS } from './benchmarks/index';
 import { DEFAULT_OUT, renderSuite, runSuite, writeResults } from './suite';
 import { errorMessage } from './types';
 import { setElementwiseBackend, setGemmBackend } from '@lnlab/core';
+import { setFlagsFromString } from 'node:v8';
 
 async function main(): Promise<number> {
   let options: CliOptions;
@@ -19,6 +20,9 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // As the lnlab executable does (see apps/trainer/bin/lnlab.mjs): Node 20 has WebAssembly relaxed SIMD (the GEMM
+  // kernel's fused multiply-add build) behind a V8 flag, set here before the kernel is first compiled.
+  if (Number(process.versions.v8.split('.').slice(0, 2).join('.')) < 11.4) setFlagsFromString('--experimental-wasm-relaxed-simd');
   setGemmBackend(options.backend);
   setElementwiseBackend(options.backend);
   const result = await runSuite(options);

@@ -10,6 +10,7 @@ import { findTorch } from './peers/pytorch';
 import { renderMarkdown } from './report';
 import { defaultTiming, quickTiming } from './timing';
 import { errorMessage, missing } from './types';
+import { gemmBackend, wasmGemmFeature } from '@lnlab/core';
 import type { BenchContext, PeerName, ResultRow } from './types';
 
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,6 +37,8 @@ export interface SuiteMeta {
   pytorch: string;
   peakRssMB: number;
   durationSec: number;
+  /** Our GEMM kernel: the WebAssembly build in use (relaxed-simd / simd) or `js` (the TypeScript kernel). */
+  oursGemm: string;
 }
 
 export interface SuiteResult {
@@ -86,6 +89,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     pytorch: torch === null ? 'not selected' : torch.available ? `torch ${torch.version} via ${torch.python}` : `absent: ${torch.reason}`,
     peakRssMB: Math.round(peakRssMB()),
     durationSec: Math.round((performance.now() - t0) / 100) / 10,
+    oursGemm: gemmBackend() === 'wasm' ? (wasmGemmFeature() ?? 'js') : 'js',
   };
   return { meta, rows };
 }
@@ -99,6 +103,7 @@ export function renderSuite(result: SuiteResult): string {
     preamble: [
       `${m.date} · node ${m.node} · ${m.platform} · ${m.cpu} × ${m.cores} · load average at start ${m.loadAverage.join(' / ')} · ${m.durationSec} s`,
       `peers: ${peers} · tfjs ${v['@tensorflow/tfjs-core'] ?? '?'} · js-pytorch ${v['js-pytorch'] ?? '?'} · @jax-js/jax ${v['@jax-js/jax'] ?? '?'} · PyTorch: ${m.pytorch}`,
+      `ours: GEMM kernel ${m.oursGemm === 'js' ? 'TypeScript' : `WebAssembly ${m.oursGemm}`}`,
       `peak RSS of this whole run (every JS peer in this one process): ${m.peakRssMB} MB`,
       'One process, one run: compare systems within this table only (the machine is shared and noisy).',
     ],

@@ -11,6 +11,13 @@ import type { RunSummary, SweepManifest } from './schema';
 import { runId, runTraining } from './train';
 import type { WorkerJob, WorkerMessage } from './worker';
 
+/**
+ * A larger young generation than V8's default (16 MB semi-spaces): a training step allocates tens of MB of
+ * short-lived tensors, and with the default the scavenger runs several times per step, its helper threads taking CPU
+ * from the other worker. Young generation = 3 semi-spaces here; 64 MB semi-spaces cut a run's CPU time by ~20%.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 192 };
+
 export interface SweepEvents {
   onRunProgress?: (index: number, step: number, steps: number, loss: number, evalAccuracy: number | null) => void;
   onRunDone?: (index: number, summary: RunSummary) => void;
@@ -56,7 +63,7 @@ export async function runSweep(spec: SweepSpec, configs: RunConfig[], dir: strin
     const pool = Math.min(workers, jobs.length);
     await Promise.all(
       Array.from({ length: pool }, async () => {
-        const spawn = (): Worker => new Worker(new URL('./worker-entry.mjs', import.meta.url));
+        const spawn = (): Worker => new Worker(new URL('./worker-entry.mjs', import.meta.url), { resourceLimits: WORKER_LIMITS });
         let worker = spawn();
         try {
           for (let job = queue.shift(); job; job = queue.shift()) {

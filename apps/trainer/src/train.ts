@@ -91,8 +91,11 @@ function accuracy(logits: Tensor, targets: Tensor): number {
   return n ? hit / n : 0;
 }
 
-/** Mean loss (over counted positions) and accuracy on the task's fixed eval set, in eval mode, chunked. */
-export function evaluate(model: TransformerLM, task: Task, chunk = 512): { loss: number; accuracy: number } {
+/**
+ * Mean loss (over counted positions) and accuracy on the task's fixed eval set, in eval mode, in chunks of 128
+ * sequences (activations that stay in cache: 512 at once measured ~20% slower on the default study's model).
+ */
+export function evaluate(model: TransformerLM, task: Task, chunk = 128): { loss: number; accuracy: number } {
   const { inputs, targets } = task.evalSet();
   const n = inputs.shape[0]!;
   let lossSum = 0;

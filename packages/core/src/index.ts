@@ -26,6 +26,8 @@ export { gemmBatched } from './kernels/matmul';
 export { softmaxForward, softmaxBackward } from './kernels/softmax';
 // Kernel backends: WebAssembly SIMD for float32 where available, plain TypeScript otherwise (or when forced).
 export { setGemmBackend, gemmBackend } from './kernels/matmul';
+export { wasmGemmFeature } from './kernels/wasm/gemm';
+export type { WasmGemmFeature } from './kernels/wasm/gemm';
 export type { GemmBackend } from './kernels/matmul';
 export { setElementwiseBackend, elementwiseBackend } from './kernels/wasm/elementwise';
 export type { ElementwiseBackend } from './kernels/wasm/elementwise';

@@ -17,6 +17,12 @@ export function reduceKernel(op: ReduceOp, x: TypedArray, shape: Shape, reduced:
     out[0] = x[0]!;
     return;
   }
+  const lead = reduced.indexOf(false);
+  if (op === 'sum' && lead > 0 && reduced.indexOf(true, lead) === -1) {
+    // Sums over leading axes (a bias gradient, an unbroadcast): column sums of a [rows, cols] matrix.
+    columnSums(x, x.length / out.length, out.length, out);
+    return;
+  }
   const keep = shape.map((d, i) => (reduced[i] ? 1 : d));
   const ks = stridesOf(keep);
   const os = ks.map((s, i) => (reduced[i] ? 0 : s));
@@ -57,6 +63,18 @@ export function reduceKernel(op: ReduceOp, x: TypedArray, shape: Shape, reduced:
       idx[d] = 0;
     }
   }
+}
+
+/** acc[j] += x[base + j] for j < n (its own small function: see UNARY in ./elementwise on V8 and large functions). */
+function addRow(acc: Float64Array, x: TypedArray, base: number, n: number): void {
+  for (let j = 0; j < n; j++) acc[j] = acc[j]! + x[base + j]!;
+}
+
+/** out[j] = Σ_r x[r·cols + j], summed row by row (contiguous reads) in float64. */
+function columnSums(x: TypedArray, rows: number, cols: number, out: TypedArray): void {
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) addRow(acc, x, r * cols, cols);
+  for (let j = 0; j < cols; j++) out[j] = acc[j]!;
 }
 
 /** Index of the largest value along `axis` (first one on ties; NaN wins, as in PyTorch). */
