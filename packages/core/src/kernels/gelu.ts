@@ -42,6 +42,16 @@ export function geluKernel(x: TypedArray, out: TypedArray, which: 0 | 1, tanhFor
   } else geluErf64(x, out, which);
 }
 
+/**
+ * out = g·gelu′(x), float32, exact-erf form: GELU's backward in one pass (WebAssembly where available). gelu′ is
+ * rounded to float32 before the product, so the result is bitwise that of geluKernel(x, d, 1) then g·d.
+ */
+export function geluBackwardF32(g: Float32Array, x: Float32Array, out: Float32Array): void {
+  if (geluWasm(x, out, 2, g)) return;
+  geluErf32(x, out, 1);
+  for (let i = 0; i < out.length; i++) out[i] = g[i]! * out[i]!;
+}
+
 /** The TypeScript float32 exact-erf GELU (float64 locals): the fallback and the reference of the wasm kernel. */
 export function geluErf32(x: TypedArray, out: Float32Array, which: 0 | 1): void {
   const n = x.length;

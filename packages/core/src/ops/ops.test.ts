@@ -1,5 +1,6 @@
 // Forward values of the ops (against hand-computed or naive results) and one test per error path.
 import { describe, expect, it } from 'vitest';
+import { grad } from '../autograd/engine';
 import { tensor } from '../tensor';
 import * as ops from './index';
 
@@ -182,5 +183,15 @@ describe('gelu in float32', () => {
     for (let i = 0; i < xs.length; i++) {
       expect(Math.abs(y32.data[i]! - y64.data[i]!)).toBeLessThan(3e-7 * Math.max(1, Math.abs(xs[i]!)));
     }
+  });
+
+  it('its backward (one fused pass unless a graph is recorded) equals the recorded mul(g, gelu′(x)) bitwise', () => {
+    const x = tensor(Array.from({ length: 997 }, (_, i) => -6 + i * 0.0121), { requiresGrad: true });
+    const g = tensor(Array.from({ length: 997 }, (_, i) => Math.sin(i)));
+    const [fused] = grad(ops.gelu(x), x, { gradOutputs: [g] });
+    const [recorded] = grad(ops.gelu(x), x, { gradOutputs: [g], createGraph: true });
+    expect(fused!.requiresGrad).toBe(false);
+    expect(recorded!.requiresGrad).toBe(true);
+    expect(fused!.data).toEqual(recorded!.data);
   });
 });

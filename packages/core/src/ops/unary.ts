@@ -1,8 +1,10 @@
 // Elementwise unary primitives, each with its VJP (written with differentiable ops, so they nest).
 import { record } from '../autograd/engine';
+import { isGradEnabled } from '../autograd/mode';
 import { unaryKernel } from '../kernels/elementwise';
-import { geluKernel } from '../kernels/gelu';
+import { geluBackwardF32, geluKernel } from '../kernels/gelu';
 import type { UnaryOp } from '../kernels/elementwise';
+import { sameShape } from '../shape';
 import type { Tensor } from '../tensor';
 import { add, div, mul, sub } from './arith';
 import { cast } from './cast';
@@ -113,9 +115,25 @@ function geluPrimitive(x: Tensor, k: 0 | 1, approximate: GeluApproximate): Tenso
     out,
     k === 0 ? 'gelu' : 'geluGrad',
     [x],
-    (grad) => [mul(grad, k === 0 ? geluPrimitive(x, 1, approximate) : geluSecond(x, approximate))],
+    (grad) => [
+      k === 0 && fusedBackward(grad, x, approximate)
+        ? geluBackwardFused(grad, x)
+        : mul(grad, k === 0 ? geluPrimitive(x, 1, approximate) : geluSecond(x, approximate)),
+    ],
     ([a]) => geluPrimitive(a!, k, approximate),
   );
+}
+
+/** Whether GELU's VJP may run as one fused float32 pass: nothing records it (no createGraph) and no promotion. */
+function fusedBackward(grad: Tensor, x: Tensor, approximate: GeluApproximate): boolean {
+  return !isGradEnabled() && approximate === 'none' && x.dtype === 'float32' && grad.dtype === 'float32' && sameShape(grad.shape, x.shape);
+}
+
+/** grad·gelu′(x) in one pass, bitwise equal to mul(grad, gelu′(x)) (see geluBackwardF32); not recorded. */
+function geluBackwardFused(grad: Tensor, x: Tensor): Tensor {
+  const out = empty('float32', x.shape);
+  geluBackwardF32(grad.data as Float32Array, x.data as Float32Array, out.data as Float32Array);
+  return out;
 }
 
 /** gelu″ as a differentiable composite (third and higher derivatives go through ordinary ops). */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildElementwiseWasm } from '../../../scripts/build-wasm.mjs';
 import { erfScalar } from '../elementwise';
-import { geluErf32, geluKernel } from '../gelu';
+import { geluBackwardF32, geluErf32, geluKernel } from '../gelu';
 import { layerNormBackward, layerNormBackwardJs, layerNormForward, layerNormForwardJs } from '../layer-norm';
 import { softmaxBackward, softmaxBackwardJs, softmaxForward, softmaxForwardJs } from '../softmax';
 import {
@@ -87,6 +87,20 @@ describe('wasm elementwise kernels', () => {
         }
       }
     }
+  });
+
+  it("GELU's fused backward g·gelu′(x) is bitwise gelu′ rounded to float32 times g (wasm and TypeScript)", () => {
+    const x = uniform(1003, -8, 8, 3), g = uniform(1003, -2, 2, 4);
+    for (const backend of ['wasm', 'js'] as const) {
+      setElementwiseBackend(backend);
+      const d = new Float32Array(x.length), want = new Float32Array(x.length), got = new Float32Array(x.length);
+      geluKernel(x, d, 1, false);
+      for (let i = 0; i < x.length; i++) want[i] = g[i]! * d[i]!;
+      fillWasmElementwiseMemory(NaN);
+      geluBackwardF32(g, x, got);
+      expect(got, backend).toEqual(want);
+    }
+    expect(() => geluWasm(x, new Float32Array(x.length), 2, g.subarray(1))).toThrow(/g has length 1002, x 1003/);
   });
 
   it('GELU in place (x === out) and through geluKernel', () => {

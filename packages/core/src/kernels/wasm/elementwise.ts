@@ -18,7 +18,7 @@ export type ElementwiseBackend = 'js' | 'wasm';
 
 interface Instance {
   readonly memory: WasmMemory;
-  readonly gelu: (p: number, n4: number, which: number) => void;
+  readonly gelu: (p: number, q: number, n4: number, which: number) => void;
   readonly softmaxFwd: (x: number, y: number, rows: number, n: number) => void;
   readonly softmaxBwd: (g: number, y: number, dx: number, rows: number, n: number) => void;
   readonly layerNormFwd: (
@@ -123,18 +123,22 @@ function reserve(w: Instance, bytes: number): boolean {
 const chunkRows = (n: number): number => Math.max(1, Math.floor(CHUNK / n));
 
 /**
- * out = gelu(x) (which = 0) or gelu′(x) (which = 1), exact-erf form, float32 (see elementwise.wat: erf by A&S
- * 7.1.26, within ~2e-7·max(1, |x|) of the float64 result). x and out may be the same array.
+ * out = gelu(x) (which = 0), gelu′(x) (which = 1) or g·gelu′(x) (which = 2, g of x's length), exact-erf form,
+ * float32 (see elementwise.wat: erf by A&S 7.1.26, within ~2e-7·max(1, |x|) of the float64 result). x and out may
+ * be the same array.
  */
-export function geluWasm(x: Float32Array, out: Float32Array, which: 0 | 1): boolean {
+export function geluWasm(x: Float32Array, out: Float32Array, which: 0 | 1 | 2, g?: Float32Array): boolean {
   const size = x.length;
   const w = pick(size);
-  if (w === null || !reserve(w, span(CHUNK, 4))) return false;
+  if (which === 2 && g?.length !== size) throw new RangeError(`geluWasm: g has length ${g?.length}, x ${size}`);
+  const bytes = span(CHUNK, 4);
+  if (w === null || !reserve(w, which === 2 ? 2 * bytes : bytes)) return false;
   const f32 = w.f32;
   for (let i = 0; i < size; i += CHUNK) {
     const len = Math.min(CHUNK, size - i);
     f32.set(x.subarray(i, i + len), 0);
-    w.gelu(0, (len + 3) >> 2, which);
+    if (g) f32.set(g.subarray(i, i + len), bytes >> 2);
+    w.gelu(0, bytes, (len + 3) >> 2, which);
     out.set(f32.subarray(0, len), i);
   }
   return true;

@@ -21,13 +21,15 @@
 (module
   (memory (export "memory") 1)
 
-  ;; In place over n4 vectors at $p (4·n4 floats): which = 0: x·Φ(x); which = 1: Φ(x) + x·φ(x).
+  ;; In place over n4 vectors at $p (4·n4 floats): which = 0: x·Φ(x); which = 1: Φ(x) + x·φ(x); which = 2:
+  ;; g·(Φ(x) + x·φ(x)) with g read from $q (GELU's backward in one pass: gelu′ is rounded to f32 first, so the result
+  ;; is bitwise that of computing gelu′ and then multiplying).
   ;; e = exp(−x²/2) (shared by φ = e/√(2π) and by erf), erf(|x|/√2) by Abramowitz & Stegun 7.1.26:
   ;; 1 − erf(a) = t·P(t)·exp(−a²), t = 1/(1 + 0.3275911·a), |error| ≤ 1.5e-7. h = (1 − erf)/2 is computed
   ;; directly (coefficients halved), so Φ = h for x < 0 (no cancellation in the left tail) and 1 − h otherwise.
-  (func (export "gelu") (param $p i32) (param $n4 i32) (param $which i32)
+  (func (export "gelu") (param $p i32) (param $q i32) (param $n4 i32) (param $which i32)
     (local $x v128) (local $arg v128) (local $fn v128) (local $g v128) (local $e v128) (local $t v128)
-    (local $h v128) (local $phi v128)
+    (local $h v128) (local $phi v128) (local $d v128)
     (if (i32.eqz (local.get $n4)) (then (return)))
     (loop $vec
       (local.set $x (v128.load (local.get $p)))
@@ -90,13 +92,17 @@
         (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))
       (if (local.get $which)
         (then
-          (v128.store (local.get $p) (f32x4.add (local.get $phi)
+          (local.set $d (f32x4.add (local.get $phi)
             (f32x4.mul (f32x4.mul (local.get $x) (local.get $e))
               ;; 1/√(2π)
-              (v128.const f32x4 0.3989422804014327 0.3989422804014327 0.3989422804014327 0.3989422804014327)))))
+              (v128.const f32x4 0.3989422804014327 0.3989422804014327 0.3989422804014327 0.3989422804014327))))
+          (if (i32.eq (local.get $which) (i32.const 2))
+            (then (local.set $d (f32x4.mul (v128.load (local.get $q)) (local.get $d)))))
+          (v128.store (local.get $p) (local.get $d)))
         (else
           (v128.store (local.get $p) (f32x4.mul (local.get $x) (local.get $phi)))))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (local.set $q (i32.add (local.get $q) (i32.const 16)))
       (br_if $vec (local.tee $n4 (i32.sub (local.get $n4) (i32.const 1))))))
 
   ;; Horizontal sum of two f64x2 accumulators.
