@@ -298,15 +298,19 @@ export function stridedCopy(x: TypedArray, offset: number, strides: readonly num
     out.fill(x[offset]!); // a scalar broadcast (e.g. the gradient of a sum)
     return;
   }
+  if (nd === 1) {
+    copyRows(x, offset, 0, strides[0]!, out, 0, 1, total);
+    return;
+  }
+  // The last two axes as a block of rows (copyRows); an odometer walks the axes before them.
+  const rows = outShape[nd - 2]!;
   const inner = outShape[nd - 1]!;
-  const si = strides[nd - 1]!;
+  const block = rows * inner;
   const idx = new Array<number>(nd).fill(0);
   let ix = offset;
-  for (let o = 0; o < total; o += inner) {
-    if (si === 1) for (let i = 0; i < inner; i++) out[o + i] = x[ix + i]!;
-    else if (si === 0) out.fill(x[ix]!, o, o + inner);
-    else for (let i = 0; i < inner; i++) out[o + i] = x[ix + i * si]!;
-    for (let d = nd - 2; d >= 0; d--) {
+  for (let o = 0; o < total; o += block) {
+    copyRows(x, ix, strides[nd - 2]!, strides[nd - 1]!, out, o, rows, inner);
+    for (let d = nd - 3; d >= 0; d--) {
       idx[d]!++;
       ix += strides[d]!;
       if (idx[d]! < outShape[d]!) break;
@@ -314,6 +318,23 @@ export function stridedCopy(x: TypedArray, offset: number, strides: readonly num
       idx[d] = 0;
     }
   }
+}
+
+/** out[o + r·n + i] = x[ix + r·rs + i·cs] for r < rows, i < n, the column stride fixed in the loop where it is 1 or 0. */
+function copyRows(x: TypedArray, ix: number, rs: number, cs: number, out: TypedArray, o: number, rows: number, n: number): void {
+  for (let r = 0; r < rows; r++, ix += rs, o += n) {
+    if (cs === 1) copyRun(x, ix, out, o, n);
+    else if (cs === 0) out.fill(x[ix]!, o, o + n);
+    else copyStrided(x, ix, cs, out, o, n);
+  }
+}
+
+function copyRun(x: TypedArray, ix: number, out: TypedArray, o: number, n: number): void {
+  for (let i = 0; i < n; i++) out[o + i] = x[ix + i]!;
+}
+
+function copyStrided(x: TypedArray, ix: number, cs: number, out: TypedArray, o: number, n: number): void {
+  for (let i = 0; i < n; i++) out[o + i] = x[ix + i * cs]!;
 }
 
 /** out = x where mask is 0, `value` where it is non-zero; mask broadcast to x's shape (odometer, no copies). */

