@@ -4,16 +4,8 @@ export type FloatDType = 'float32' | 'float64';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 export type FloatArray = Float32Array | Float64Array;
 
-export function allocate(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
-  }
-}
+/** A zero-filled array (recycled storage when ./buffer-pool has some of that size). */
+export { allocate } from './buffer-pool';
 
 export function dtypeOf(data: TypedArray): DType {
   if (data instanceof Float32Array) return 'float32';

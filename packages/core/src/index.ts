@@ -25,6 +25,9 @@ export { layerNormForward, layerNormBackward } from './kernels/layer-norm';
 export { gemmBatched } from './kernels/matmul';
 export { softmaxForward, softmaxBackward } from './kernels/softmax';
 // Kernel backends: WebAssembly SIMD for float32 where available, plain TypeScript otherwise (or when forced).
+// Storage recycling: gradients that die during a backward pass are reused by later allocations.
+export { setBufferRecycling, bufferPoolStats } from './buffer-pool';
+export type { BufferPoolStats } from './buffer-pool';
 export { setGemmBackend, gemmBackend } from './kernels/matmul';
 export { wasmGemmFeature } from './kernels/wasm/gemm';
 export type { WasmGemmFeature } from './kernels/wasm/gemm';

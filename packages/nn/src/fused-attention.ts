@@ -5,7 +5,7 @@
 // It computes exactly what the op-by-op composite (`attentionComposite`) computes, in the same order and with
 // the same kernels (bitwise equal in float64 and float32): the composite is also the op's `composite`, so
 // recorded backward passes (createGraph, gradgradcheck) differentiate it.
-import { Tensor, add, defineOp, gemmBatched, maskedFill, matmul, mm, mul, softmax, softmaxBackward, softmaxForward } from '@lnlab/core';
+import { Tensor, add, defineOp, gemmBatched, maskedFill, matmul, mm, mul, softmax, softmaxBackward, softmaxForward, zeros } from '@lnlab/core';
 import type { FloatArray, TypedArray } from '@lnlab/core';
 
 export interface AttentionMasks {
@@ -132,7 +132,7 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, m
   const nb = batch.reduce((p, d) => p * d, 1);
   // mul(t, scale) rounds the scalar to t's dtype first.
   const sc = dtype === 'float32' ? Math.fround(scale) : scale;
-  const alloc = (n: number): FloatArray => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
+  const alloc = (n: number): FloatArray => zeros([n], { dtype }).data as FloatArray; // recyclable storage
   const scoreShape = [...batch, L, S];
 
   /** S = q·kᵀ·sc, masked; P = softmax(S). */

@@ -1,6 +1,6 @@
 // Cross-entropy fused with logSoftmax (one pass per row, softmax − target backward), checked against the
 // composite built from logSoftmax/gather.
-import { Tensor, add, cast, clamp, defineOp, div, eq, formatShape, gather, logSoftmax, mean, mul, ne, neg, reshape, sum, where } from '@lnlab/core';
+import { Tensor, add, cast, clamp, defineOp, div, eq, formatShape, gather, logSoftmax, mean, mul, ne, neg, reshape, sum, where, zerosLike } from '@lnlab/core';
 
 export interface CrossEntropyOptions {
   ignoreIndex?: number;
@@ -90,7 +90,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
     // d/dx_c = g·norm·(softmax_c − (1−ε)·[c = y] − ε/C) on valid rows, 0 on ignored ones.
     backward: (grad, [xi]) => {
       const xd = xi!.data;
-      const dx = new Tensor(xi!.dtype === 'float64' ? new Float64Array(xi!.size) : new Float32Array(xi!.size), xi!.shape);
+      const dx = zerosLike(xi!);
       const g = grad.data[0]! * norm;
       for (let r = 0; r < N; r++) {
         const y = t.data[r]!;

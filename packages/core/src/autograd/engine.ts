@@ -6,6 +6,7 @@ import type { BackwardFn, Node } from './node';
 import { currentBackward, inBackwardOf, isAnomalyEnabled, isGradEnabled, withGradMode } from './mode';
 import { add } from '../ops/arith';
 import { cast } from '../ops/cast';
+import { recycle, withAllocationTracking } from '../buffer-pool';
 
 export class AnomalyError extends Error {
   constructor(
@@ -104,14 +105,74 @@ function accumulate(prev: Tensor | undefined, g: Tensor): Tensor {
   return prev === undefined ? g : add(prev, g);
 }
 
-/** Adds `g` into a leaf's `.grad` (in place on a buffer the leaf owns, or through the graph with createGraph). */
-function accumulateLeaf(leaf: Tensor, g: Tensor, createGraph: boolean): void {
+/**
+ * Gives the buffers of gradients that became unreachable during a backward pass back to ./buffer-pool, so the
+ * rest of the pass and the next forward reuse warm memory instead of fresh allocations (used without createGraph
+ * only: then no recorded graph can hold a gradient). A buffer is recycled only if
+ *  - it was allocated during this pass (never a forward activation, a saved tensor or a user's gradient),
+ *  - no entry of the pending-gradient map holds a tensor on it (reference-counted by buffer, since VJPs may
+ *    return their incoming gradient itself or a reshape sharing its storage), and
+ *  - it never escaped to the caller: retained gradients (retainGrad), grad()'s results, leaves' .grad.
+ * Candidates are the gradients the engine drops: a node's incoming gradient once its VJP ran, the two operands of
+ * an accumulation, and a gradient replaced by its cast. Temporaries inside VJPs are left to the garbage collector.
+ */
+class GradRecycler {
+  private readonly held = new Map<ArrayBufferLike, number>();
+  private readonly escaped = new Set<ArrayBufferLike>();
+  private readonly candidates: TypedArray[] = [];
+
+  constructor(private readonly allocated: ReadonlySet<TypedArray>) {}
+
+  hold(g: Tensor): void {
+    const b = g.data.buffer;
+    this.held.set(b, (this.held.get(b) ?? 0) + 1);
+  }
+
+  release(g: Tensor): void {
+    const b = g.data.buffer;
+    this.held.set(b, (this.held.get(b) ?? 1) - 1);
+    this.candidates.push(g.data);
+  }
+
+  /** A dropped tensor that the map never held (a VJP result consumed by an accumulation or a cast). */
+  drop(g: Tensor): void {
+    this.candidates.push(g.data);
+  }
+
+  escape(g: Tensor): void {
+    this.escaped.add(g.data.buffer);
+  }
+
+  /** Whether `g` (held once, by the entry being consumed) may be handed over to a leaf instead of copied. */
+  transferable(g: Tensor): boolean {
+    const b = g.data.buffer;
+    return this.allocated.has(g.data) && this.held.get(b) === 1 && !this.escaped.has(b);
+  }
+
+  /** Recycles the candidates that turned out dead (after a node is fully processed). */
+  flush(): void {
+    for (const a of this.candidates) {
+      const b = a.buffer;
+      if ((this.held.get(b) ?? 0) === 0 && !this.escaped.has(b) && this.allocated.has(a)) {
+        this.escaped.add(b); // once recycled, never again (a buffer may be a candidate twice)
+        recycle(a);
+      }
+    }
+    this.candidates.length = 0;
+  }
+}
+
+/**
+ * Adds `g` into a leaf's `.grad` (in place on a buffer the leaf owns, or through the graph with createGraph). A
+ * first gradient is copied, unless `owned` (no one else can reach g's storage): then the leaf takes it over.
+ */
+function accumulateLeaf(leaf: Tensor, g: Tensor, createGraph: boolean, owned: boolean): void {
   if (createGraph) {
     leaf.grad = leaf.grad ? add(leaf.grad, g) : g;
     return;
   }
   if (!leaf.grad || leaf.grad.requiresGrad) {
-    leaf.grad = leaf.grad ? add(leaf.grad.detach(), g) : new Tensor(g.data.slice(), g.shape);
+    leaf.grad = leaf.grad ? add(leaf.grad.detach(), g) : new Tensor(owned ? g.data : g.data.slice(), g.shape);
     return;
   }
   const dst = leaf.grad.data;
@@ -142,52 +203,15 @@ export function runBackward(roots: readonly Tensor[], gradOutputs: readonly Tens
   const wanted = opts.inputs ? new Set(opts.inputs) : undefined;
   const captured = new Map<Tensor, Tensor>();
   const order = topoOrder(roots);
-
-  withGradMode(opts.createGraph, () => {
-    for (const t of order) {
-      const g = grads.get(t);
-      if (g === undefined) continue;
-      if (wanted) {
-        if (wanted.has(t)) captured.set(t, g);
-      } else if (!t.gradFn) {
-        accumulateLeaf(t, g, opts.createGraph);
-      } else if (t.retainsGrad) {
-        t.grad = opts.createGraph ? g : g.detach();
-      }
-      const node = t.gradFn;
-      if (!node) continue;
-      grads.delete(t);
-      if (!node.backward) {
-        throw new Error(
-          `backward: trying to backward through the graph a second time (op '${node.op}', output ${fmt(t.shape)}); its saved values were freed — pass retainGraph: true to the first backward`,
-        );
-      }
-      const vjp = node.backward;
-      const inGrads = isAnomalyEnabled() ? inBackwardOf(node.op, () => vjp(g)) : vjp(g);
-      if (!opts.retainGraph) node.backward = null;
-      node.inputs.forEach((x, i) => {
-        let gi = inGrads[i];
-        if (!gi || !x.requiresGrad) return;
-        if (!sameShape(gi.shape, x.shape)) {
-          throw new Error(
-            `autograd: backward of '${node.op}' returned a gradient of shape ${fmt(gi.shape)} for input ${i} of shape ${fmt(x.shape)}`,
-          );
-        }
-        if (gi.dtype !== x.dtype) gi = cast(gi, x.dtype);
-        if (isAnomalyEnabled()) {
-          const bad = countNonFinite(gi.data);
-          if (bad > 0 && countNonFinite(g.data) === 0) {
-            throw new AnomalyError(
-              `detectAnomaly: backward of '${node.op}' produced ${bad} NaN/Inf value(s) in the gradient of input ${i} ${fmt(x.shape)} (inputs ${shapesOf(node.inputs)}, output ${fmt(t.shape)})`,
-              node.op,
-              'backward',
-            );
-          }
-        }
-        grads.set(x, accumulate(grads.get(x), gi));
-      });
-    }
-  });
+  if (opts.createGraph) {
+    withGradMode(true, () => backwardPass(order, grads, wanted, captured, opts, null));
+  } else {
+    withAllocationTracking((allocated) => {
+      const recycler = new GradRecycler(allocated);
+      for (const g of grads.values()) recycler.hold(g);
+      withGradMode(false, () => backwardPass(order, grads, wanted, captured, opts, recycler));
+    });
+  }
 
   if (!opts.inputs) return [];
   return opts.inputs.map((x, i) => {
@@ -198,6 +222,88 @@ export function runBackward(roots: readonly Tensor[], gradOutputs: readonly Tens
     }
     return new Tensor(x.data.slice().fill(0), x.shape);
   });
+}
+
+/** The VJPs in reverse topological order, gradients accumulating in `grads` (recycled when `recycler` is given). */
+function backwardPass(
+  order: readonly Tensor[], grads: Map<Tensor, Tensor>, wanted: Set<Tensor> | undefined, captured: Map<Tensor, Tensor>,
+  opts: RunOptions, recycler: GradRecycler | null,
+): void {
+  /** grads[x] += gi, telling the recycler which tensors the map now holds and which it dropped. */
+  const accumulateInto = (x: Tensor, gi: Tensor): void => {
+    const prev = grads.get(x);
+    const next = accumulate(prev, gi);
+    grads.set(x, next);
+    if (!recycler) return;
+    recycler.hold(next);
+    if (prev) {
+      recycler.release(prev);
+      recycler.drop(gi);
+    }
+  };
+  for (const t of order) {
+    const g = grads.get(t);
+    if (g === undefined) continue;
+    if (wanted) {
+      if (wanted.has(t)) {
+        captured.set(t, g);
+        recycler?.escape(g);
+      }
+    } else if (!t.gradFn) {
+      accumulateLeaf(t, g, opts.createGraph, recycler?.transferable(g) ?? false);
+      if (t.grad?.data === g.data) recycler?.escape(g);
+    } else if (t.retainsGrad) {
+      t.grad = opts.createGraph ? g : g.detach();
+      recycler?.escape(g);
+    }
+    const node = t.gradFn;
+    if (!node) {
+      if (recycler && !wanted) {
+        grads.delete(t);
+        recycler.release(g);
+        recycler.flush();
+      }
+      continue;
+    }
+    grads.delete(t);
+    if (!node.backward) {
+      throw new Error(
+        `backward: trying to backward through the graph a second time (op '${node.op}', output ${fmt(t.shape)}); its saved values were freed — pass retainGraph: true to the first backward`,
+      );
+    }
+    const vjp = node.backward;
+    const inGrads = isAnomalyEnabled() ? inBackwardOf(node.op, () => vjp(g)) : vjp(g);
+    if (!opts.retainGraph) node.backward = null;
+    node.inputs.forEach((x, i) => {
+      let gi = inGrads[i];
+      if (!gi || !x.requiresGrad) return;
+      if (!sameShape(gi.shape, x.shape)) {
+        throw new Error(
+          `autograd: backward of '${node.op}' returned a gradient of shape ${fmt(gi.shape)} for input ${i} of shape ${fmt(x.shape)}`,
+        );
+      }
+      if (gi.dtype !== x.dtype) {
+        const uncast = gi;
+        gi = cast(gi, x.dtype);
+        recycler?.drop(uncast);
+      }
+      if (isAnomalyEnabled()) {
+        const bad = countNonFinite(gi.data);
+        if (bad > 0 && countNonFinite(g.data) === 0) {
+          throw new AnomalyError(
+            `detectAnomaly: backward of '${node.op}' produced ${bad} NaN/Inf value(s) in the gradient of input ${i} ${fmt(x.shape)} (inputs ${shapesOf(node.inputs)}, output ${fmt(t.shape)})`,
+            node.op,
+            'backward',
+          );
+        }
+      }
+      accumulateInto(x, gi);
+    });
+    if (recycler) {
+      recycler.release(g);
+      recycler.flush();
+    }
+  }
 }
 
 export interface GradOptions {

@@ -2,7 +2,7 @@
 // Two implementations with one interface: a composite of primitives (no backward of its own) and a fused op
 // with the hand-derived llm.c backward. The lab's variants (unbiased σ, ε outside the root) use the composite.
 import {
-  Tensor, add, center, defineOp, div, formatShape, layerNormBackward, layerNormForward, mul, rsqrt, sqrt, sum,
+  Tensor, add, center, defineOp, div, formatShape, layerNormBackward, layerNormForward, mul, rsqrt, sqrt, sum, zerosLike,
 } from '@lnlab/core';
 import type { FloatArray } from '@lnlab/core';
 import { Module, Parameter } from '../module';
@@ -69,14 +69,14 @@ export function layerNormFused(x: Tensor, normalizedShape: readonly number[], we
   const op = defineOp('layerNorm', {
     forward: (ts) => {
       const [xi, w, b] = unpack(ts);
-      const y = new Tensor(xi.dtype === 'float64' ? new Float64Array(xi.size) : new Float32Array(xi.size), xi.shape);
+      const y = zerosLike(xi);
       layerNormForward(xi.data as FloatArray, (w?.data as FloatArray) ?? null, (b?.data as FloatArray) ?? null, eps, n, y.data as FloatArray, stats.mean, stats.rstd);
       return y;
     },
     // dx = r·(g − mean(g) − x̂·mean(g·x̂)), g = dy·γ;  dγ = Σ dy·x̂;  dβ = Σ dy
     backward: (grad, ts) => {
       const [xi, w, b] = unpack(ts);
-      const dx = xi.requiresGrad ? new Tensor(xi.dtype === 'float64' ? new Float64Array(xi.size) : new Float32Array(xi.size), xi.shape) : null;
+      const dx = xi.requiresGrad ? zerosLike(xi) : null;
       const dw = w?.requiresGrad ? new Float64Array(n) : null;
       const db = b?.requiresGrad ? new Float64Array(n) : null;
       layerNormBackward(grad.data as FloatArray, xi.data as FloatArray, (w?.data as FloatArray) ?? null, stats.mean, stats.rstd, n, (dx?.data as FloatArray) ?? null, dw, db);
