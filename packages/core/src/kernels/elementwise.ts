@@ -2,6 +2,7 @@
 import type { TypedArray } from '../dtype';
 import type { Shape } from '../shape';
 import { broadcastStrides } from '../shape';
+import { binaryWasm } from './wasm/elementwise';
 
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sign' | 'square'
@@ -252,11 +253,32 @@ function binaryRun(op: BinaryOp): BinaryRun {
 export function binaryKernel(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void {
   const total = out.length;
   if (total === 0) return;
+  if (
+    (op === 'add' || op === 'sub' || op === 'mul' || op === 'div') && a instanceof Float32Array && b instanceof Float32Array &&
+    out instanceof Float32Array && binaryWasm(op, a, b, out, a.length === total ? trailingRow(bShape, outShape) : 0)
+  ) {
+    return;
+  }
   const na = a.length;
   const nb = b.length;
   const run = binaryRun(op);
   if ((na === total || na === 1) && (nb === total || nb === 1)) run(a, 0, na === 1 ? 0 : 1, b, 0, nb === 1 ? 0 : 1, out, 0, total);
   else broadcastRuns(run, a, aShape, b, bShape, out, outShape);
+}
+
+/** b's length if b (leading 1s aside) is the trailing part of outShape, i.e. a row repeated over out; else 0. */
+function trailingRow(bShape: Shape, outShape: Shape): number {
+  let i = 0;
+  while (i < bShape.length && bShape[i] === 1) i++;
+  const rest = bShape.length - i;
+  if (rest === 0 || rest > outShape.length) return 0;
+  let n = 1;
+  for (let j = 0; j < rest; j++) {
+    const d = bShape[i + j]!;
+    if (d !== outShape[outShape.length - rest + j]) return 0;
+    n *= d;
+  }
+  return n;
 }
 
 function broadcastRuns(run: BinaryRun, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void {

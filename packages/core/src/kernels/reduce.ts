@@ -33,27 +33,11 @@ export function reduceKernel(op: ReduceOp, x: TypedArray, shape: Shape, reduced:
   for (let i = 0; i < x.length; i += inner) {
     if (innerReduced) {
       // The whole run folds into one output: accumulate in a local.
-      if (op === 'sum') {
-        let acc = 0;
-        for (let j = 0; j < inner; j++) acc += x[i + j]!;
-        out[o] = out[o]! + acc;
-      } else {
-        let acc = out[o]!;
-        for (let j = 0; j < inner; j++) {
-          const v = x[i + j]!;
-          if (v > acc || v !== v) acc = v;
-          if (acc !== acc) break;
-        }
-        out[o] = acc;
-      }
+      out[o] = op === 'sum' ? out[o]! + sumRun(x, i, inner) : maxRun(x, i, inner, out[o]!);
     } else if (op === 'sum') {
-      for (let j = 0; j < inner; j++) out[o + j] = out[o + j]! + x[i + j]!;
+      addRun(out, o, x, i, inner);
     } else {
-      for (let j = 0; j < inner; j++) {
-        const v = x[i + j]!;
-        const acc = out[o + j]!;
-        if (v > acc || v !== v) out[o + j] = v;
-      }
+      maxInto(out, o, x, i, inner);
     }
     for (let d = nd - 2; d >= 0; d--) {
       idx[d]!++;
@@ -65,7 +49,38 @@ export function reduceKernel(op: ReduceOp, x: TypedArray, shape: Shape, reduced:
   }
 }
 
-/** acc[j] += x[base + j] for j < n (its own small function: see UNARY in ./elementwise on V8 and large functions). */
+// One loop per function (see UNARY in ./elementwise on V8 and loops in large functions).
+
+/** Σ x[i..i+n) in a float64 local. */
+function sumRun(x: TypedArray, i: number, n: number): number {
+  let acc = 0;
+  for (let j = 0; j < n; j++) acc += x[i + j]!;
+  return acc;
+}
+
+/** max(acc, x[i..i+n)), NaN winning. */
+function maxRun(x: TypedArray, i: number, n: number, acc: number): number {
+  for (let j = 0; j < n; j++) {
+    const v = x[i + j]!;
+    if (v > acc || v !== v) acc = v;
+    if (acc !== acc) break;
+  }
+  return acc;
+}
+
+function addRun(out: TypedArray, o: number, x: TypedArray, i: number, n: number): void {
+  for (let j = 0; j < n; j++) out[o + j] = out[o + j]! + x[i + j]!;
+}
+
+function maxInto(out: TypedArray, o: number, x: TypedArray, i: number, n: number): void {
+  for (let j = 0; j < n; j++) {
+    const v = x[i + j]!;
+    const acc = out[o + j]!;
+    if (v > acc || v !== v) out[o + j] = v;
+  }
+}
+
+/** acc[j] += x[base + j] for j < n. */
 function addRow(acc: Float64Array, x: TypedArray, base: number, n: number): void {
   for (let j = 0; j < n; j++) acc[j] = acc[j]! + x[base + j]!;
 }

@@ -6,7 +6,7 @@ import { geluBackwardF32, geluErf32, geluKernel } from '../gelu';
 import { layerNormBackward, layerNormBackwardJs, layerNormForward, layerNormForwardJs } from '../layer-norm';
 import { softmaxBackward, softmaxBackwardJs, softmaxForward, softmaxForwardJs } from '../softmax';
 import {
-  elementwiseBackend, fillWasmElementwiseMemory, geluWasm, resetWasmElementwise, setElementwiseBackend,
+  binaryWasm, elementwiseBackend, fillWasmElementwiseMemory, geluWasm, resetWasmElementwise, setElementwiseBackend,
   wasmElementwiseAvailable,
 } from './elementwise';
 import { decodeBase64 } from './runtime';
@@ -101,6 +101,40 @@ describe('wasm elementwise kernels', () => {
       expect(got, backend).toEqual(want);
     }
     expect(() => geluWasm(x, new Float32Array(x.length), 2, g.subarray(1))).toThrow(/g has length 1002, x 1003/);
+  });
+
+  it('add / sub / mul / div: bitwise float32 arithmetic, for same-size, scalar and repeated-row operands', () => {
+    setElementwiseBackend('wasm');
+    const specials = [0, -0, 1e-38, -3e38, 3e38, Infinity, -Infinity, NaN, 1, -1];
+    for (const size of [1003, 4, 70000, 131072 + 12]) {
+      const a = uniform(size, -50, 50, 5), b = uniform(size, -2, 2, 6);
+      a.set(specials.slice(0, Math.min(size, specials.length)));
+      b.set(specials.slice().reverse().slice(0, Math.min(size, specials.length)));
+      const row = size % 12 === 0 ? 12 : 4;
+      const bRow = b.subarray(0, row);
+      for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+        const f = (x: number, y: number): number => Math.fround(op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : x / y);
+        const cases: [string, Float32Array, Float32Array, number, (i: number) => number][] = [
+          ['same size', a, b, 0, (i) => f(a[i]!, b[i]!)],
+          ['scalar b', a, b.subarray(1, 2), 0, (i) => f(a[i]!, b[1]!)],
+          ['scalar a', a.subarray(2, 3), b, 0, (i) => f(a[2]!, b[i]!)],
+          ['row b', a, bRow, row, (i) => f(a[i]!, bRow[i % row]!)],
+        ];
+        for (const [what, x, y, r, want] of cases) {
+          if (what === 'row b' && size % row !== 0) continue;
+          fillWasmElementwiseMemory(NaN);
+          const out = new Float32Array(size);
+          expect(binaryWasm(op, x, y, out, r), `${op} ${what} ${size}`).toBe(true);
+          const ref = Float32Array.from({ length: size }, (_, i) => want(i));
+          expect(out, `${op} ${what} ${size}`).toEqual(ref);
+        }
+      }
+    }
+    // layouts it does not take: the caller's loop runs instead
+    const x = uniform(64, -1, 1, 7);
+    expect(binaryWasm('add', x, x.subarray(0, 6), new Float32Array(64), 6)).toBe(false); // row not a multiple of 4
+    expect(binaryWasm('add', x.subarray(0, 1), x.subarray(0, 1), new Float32Array(64))).toBe(false);
+    expect(binaryWasm('add', x, x.subarray(0, 8), new Float32Array(64))).toBe(false); // no row given
   });
 
   it('GELU in place (x === out) and through geluKernel', () => {

@@ -1,5 +1,6 @@
 ;; Float32 elementwise kernels for @lnlab/core in WebAssembly SIMD (128-bit f32x4): GELU (exact-erf form) and its
-;; derivative, softmax forward / backward over rows, LayerNorm forward / backward over rows.
+;; derivative, softmax forward / backward over rows, LayerNorm forward / backward over rows, and the four
+;; arithmetic ops (same shape, scalar or repeated-row operands).
 ;;
 ;; Assembled by scripts/build-wasm.mjs (wabt, SIMD enabled) into elementwise-wasm.ts; elementwise.ts is the
 ;; JavaScript side (it copies the operands into this module's memory, calls an export and copies the results out).
@@ -404,4 +405,40 @@
       (local.set $dx (i32.add (local.get $dx) (i32.shl (local.get $n) (i32.const 2))))
       (local.set $mean (i32.add (local.get $mean) (i32.const 8)))
       (local.set $rstd (i32.add (local.get $rstd) (i32.const 8)))
-      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
+
+  ;; out = a ∘ b over n4 vectors; op 0: add, 1: sub, 2: mul, 3: div (IEEE single precision: the same numbers as
+  ;; float32 arithmetic in JavaScript, where the double result of two floats is rounded once to float32).
+  ;; a advances $as bytes per vector (16, or 0 for a scalar splatted over a vector), b advances $bs; when $bw > 0,
+  ;; b is a row of $bw vectors repeated over the output: it restarts at its first vector every $bw vectors.
+  (func (export "binary") (param $op i32) (param $a i32) (param $as i32) (param $b i32) (param $bs i32)
+    (param $bw i32) (param $out i32) (param $n4 i32)
+    (local $b0 i32) (local $k i32) (local $x v128) (local $y v128)
+    (if (i32.eqz (local.get $n4)) (then (return)))
+    (local.set $b0 (local.get $b))
+    (local.set $k (local.get $bw))
+    (loop $vec
+      (local.set $x (v128.load (local.get $a)))
+      (local.set $y (v128.load (local.get $b)))
+      (v128.store (local.get $out)
+        (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
+          (then
+            (if (result v128) (local.get $op)
+              (then (f32x4.sub (local.get $x) (local.get $y)))
+              (else (f32x4.add (local.get $x) (local.get $y)))))
+          (else
+            (if (result v128) (i32.eq (local.get $op) (i32.const 2))
+              (then (f32x4.mul (local.get $x) (local.get $y)))
+              (else (f32x4.div (local.get $x) (local.get $y)))))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (if (local.get $bw)
+        (then
+          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+          (if (i32.eqz (local.get $k))
+            (then
+              (local.set $b (local.get $b0))
+              (local.set $k (local.get $bw))))))
+      (br_if $vec (local.tee $n4 (i32.sub (local.get $n4) (i32.const 1))))))
+)
