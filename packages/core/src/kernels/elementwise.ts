@@ -2,7 +2,7 @@
 import type { TypedArray } from '../dtype';
 import type { Shape } from '../shape';
 import { broadcastStrides } from '../shape';
-import { binaryWasm } from './wasm/elementwise';
+import { binaryWasm, stridedCopyWasm } from './wasm/elementwise';
 
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sign' | 'square'
@@ -320,6 +320,7 @@ export function stridedCopy(x: TypedArray, offset: number, strides: readonly num
     out.fill(x[offset]!); // a scalar broadcast (e.g. the gradient of a sum)
     return;
   }
+  if (x instanceof Float32Array && out instanceof Float32Array && stridedCopyWasm(x, offset, strides, out, outShape)) return;
   if (nd === 1) {
     copyRows(x, offset, 0, strides[0]!, out, 0, 1, total);
     return;

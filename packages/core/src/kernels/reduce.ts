@@ -2,6 +2,7 @@
 import type { TypedArray } from '../dtype';
 import type { Shape } from '../shape';
 import { stridesOf } from '../shape';
+import { columnSumsWasm } from './wasm/elementwise';
 
 export type ReduceOp = 'sum' | 'max';
 
@@ -87,6 +88,7 @@ function addRow(acc: Float64Array, x: TypedArray, base: number, n: number): void
 
 /** out[j] = Σ_r x[r·cols + j], summed row by row (contiguous reads) in float64. */
 function columnSums(x: TypedArray, rows: number, cols: number, out: TypedArray): void {
+  if (x instanceof Float32Array && out instanceof Float32Array && columnSumsWasm(x, cols, out)) return;
   const acc = new Float64Array(cols);
   for (let r = 0; r < rows; r++) addRow(acc, x, r * cols, cols);
   for (let j = 0; j < cols; j++) out[j] = acc[j]!;

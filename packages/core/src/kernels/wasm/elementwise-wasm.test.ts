@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildElementwiseWasm } from '../../../scripts/build-wasm.mjs';
-import { erfScalar } from '../elementwise';
+import { erfScalar, stridedCopy } from '../elementwise';
+import { reduceKernel } from '../reduce';
 import { geluBackwardF32, geluErf32, geluKernel } from '../gelu';
 import { layerNormBackward, layerNormBackwardJs, layerNormForward, layerNormForwardJs } from '../layer-norm';
 import { softmaxBackward, softmaxBackwardJs, softmaxForward, softmaxForwardJs } from '../softmax';
 import {
-  binaryWasm, elementwiseBackend, fillWasmElementwiseMemory, geluWasm, resetWasmElementwise, setElementwiseBackend,
+  binaryWasm, elementwiseBackend, stridedCopyWasm, fillWasmElementwiseMemory, geluWasm, resetWasmElementwise, setElementwiseBackend,
   wasmElementwiseAvailable,
 } from './elementwise';
 import { decodeBase64 } from './runtime';
@@ -135,6 +136,42 @@ describe('wasm elementwise kernels', () => {
     expect(binaryWasm('add', x, x.subarray(0, 6), new Float32Array(64), 6)).toBe(false); // row not a multiple of 4
     expect(binaryWasm('add', x.subarray(0, 1), x.subarray(0, 1), new Float32Array(64))).toBe(false);
     expect(binaryWasm('add', x, x.subarray(0, 8), new Float32Array(64))).toBe(false); // no row given
+  });
+
+  it('column sums and strided copies: bitwise what the TypeScript kernels give', () => {
+    const x = uniform(3 * 70001, -3, 3, 8);
+    const run = (backend: 'wasm' | 'js', f: () => Float32Array): Float32Array => {
+      setElementwiseBackend(backend);
+      fillWasmElementwiseMemory(NaN);
+      return f();
+    };
+    // reductions over leading axes (bias gradients): [rows, cols] for odd and even cols, chunked and not
+    for (const [rows, cols] of [[512, 64], [7, 3], [3, 70001], [70001, 1], [1000, 129]] as const) {
+      const sums = (): Float32Array => {
+        const out = new Float32Array(cols);
+        reduceKernel('sum', x.subarray(0, rows * cols), [rows, cols], [true, false], out);
+        return out;
+      };
+      expect(run('wasm', sums), `${rows}x${cols}`).toEqual(run('js', sums));
+    }
+    // permutations and broadcasts of up to 4 axes, from an offset
+    const cases: [number[], number[], number][] = [
+      [[8, 4, 16, 16], [1024, 16, 64, 1], 0], // [B,T,H,D] → [B,H,T,D]
+      [[64, 33], [1, 64], 5], // transpose
+      [[3, 5, 7], [0, 7, 1], 2], // broadcast of a leading axis
+      [[6, 9], [1, 0], 0], // broadcast along the last axis
+      [[2, 3, 4, 5], [60, 20, 5, 1], 11],
+    ];
+    for (const [shape, strides, offset] of cases) {
+      const copy = (): Float32Array => {
+        const out = new Float32Array(shape.reduce((p, d) => p * d, 1));
+        stridedCopy(x, offset, strides, out, shape);
+        return out;
+      };
+      expect(run('wasm', copy), shape.join('x')).toEqual(run('js', copy));
+    }
+    setElementwiseBackend('wasm');
+    expect(stridedCopyWasm(x, 0, [1, 1, 1, 1, 1], new Float32Array(1), [1, 1, 1, 1, 1])).toBe(false); // 5 axes
   });
 
   it('GELU in place (x === out) and through geluKernel', () => {

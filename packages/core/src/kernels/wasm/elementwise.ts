@@ -31,6 +31,8 @@ interface Instance {
     rows: number, n: number, wantDx: number,
   ) => void;
   readonly binary: (op: number, a: number, as: number, b: number, bs: number, bw: number, out: number, n4: number) => void;
+  readonly colsum: (x: number, acc: number, rows: number, cols: number) => void;
+  readonly copy4: (src: number, dst: number, d0: number, d1: number, d2: number, d3: number, s0: number, s1: number, s2: number, s3: number) => void;
   /** Views of memory.buffer, renewed after each grow (growing detaches the old buffer). */
   f32: Float32Array;
   f64: Float64Array;
@@ -67,6 +69,8 @@ function load(): Instance | null {
       layerNormFwd: exports['layernorm_fwd'] as Instance['layerNormFwd'],
       layerNormBwd: exports['layernorm_bwd'] as Instance['layerNormBwd'],
       binary: exports['binary'] as Instance['binary'],
+      colsum: exports['colsum'] as Instance['colsum'],
+      copy4: exports['copy4'] as Instance['copy4'],
       f32: new Float32Array(memory.buffer),
       f64: new Float64Array(memory.buffer),
     };
@@ -289,5 +293,53 @@ export function binaryWasm(op: ArithOp, a: Float32Array, b: Float32Array, out: F
     w.binary(code, aPtr, aScalar ? 0 : 16, bPtr, bScalar ? 0 : 16, bRow ? row >> 2 : 0, oPtr, (len + 3) >> 2);
     out.set(f32.subarray(oPtr >> 2, (oPtr >> 2) + len), i);
   }
+  return true;
+}
+
+/**
+ * out[j] = Σ_r x[r·cols + j] over the rows of a row-major float32 matrix, summed row by row in float64 and rounded
+ * once (../reduce.ts's columnSums, bitwise). Returns false, having done nothing, where the module cannot run.
+ */
+export function columnSumsWasm(x: Float32Array, cols: number, out: Float32Array): boolean {
+  const size = x.length;
+  const w = cols > 0 && out.length === cols && size % cols === 0 ? pick(size) : null;
+  if (w === null) return false;
+  const rows = size / cols, step = Math.max(1, Math.floor(CHUNK / cols));
+  const accPtr = 0, xPtr = span(cols, 8);
+  if (!reserve(w, xPtr + span(step * cols, 4))) return false;
+  const f32 = w.f32, f64 = w.f64;
+  f64.fill(0, 0, cols);
+  for (let r = 0; r < rows; r += step) {
+    const cnt = Math.min(step, rows - r);
+    f32.set(x.subarray(r * cols, (r + cnt) * cols), xPtr >> 2);
+    w.colsum(xPtr, accPtr, cnt, cols);
+  }
+  for (let j = 0; j < cols; j++) out[j] = f64[j]!;
+  return true;
+}
+
+/**
+ * out (contiguous, of `shape`, at most 4 axes) = x read from `offset` with element `strides` (all ≥ 0): a
+ * permutation or broadcast copy (../elementwise.ts's stridedCopy). Returns false, having done nothing, where the
+ * module cannot run or the layout is outside this (more axes, negative strides).
+ */
+export function stridedCopyWasm(x: Float32Array, offset: number, strides: readonly number[], out: Float32Array, shape: readonly number[]): boolean {
+  const nd = shape.length, size = out.length;
+  if (nd === 0 || nd > 4 || strides.some((st) => st < 0)) return false;
+  const w = pick(size);
+  if (w === null) return false;
+  const d = [1, 1, 1, 1], st = [0, 0, 0, 0];
+  let last = offset;
+  for (let i = 0; i < nd; i++) {
+    d[4 - nd + i] = shape[i]!;
+    st[4 - nd + i] = strides[i]!;
+    last += (shape[i]! - 1) * strides[i]!;
+  }
+  const srcLen = last - offset + 1, dst = span(srcLen, 4);
+  if (!reserve(w, dst + span(size, 4))) return false;
+  const f32 = w.f32;
+  f32.set(x.subarray(offset, offset + srcLen), 0);
+  w.copy4(0, dst, d[0]!, d[1]!, d[2]!, d[3]!, st[0]!, st[1]!, st[2]!, st[3]!);
+  out.set(f32.subarray(dst >> 2, (dst >> 2) + size));
   return true;
 }

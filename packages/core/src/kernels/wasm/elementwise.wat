@@ -1,6 +1,6 @@
 ;; Float32 elementwise kernels for @lnlab/core in WebAssembly SIMD (128-bit f32x4): GELU (exact-erf form) and its
 ;; derivative, softmax forward / backward over rows, LayerNorm forward / backward over rows, and the four
-;; arithmetic ops (same shape, scalar or repeated-row operands).
+;; arithmetic ops (same shape, scalar or repeated-row operands), column sums, and strided copies of up to 4 axes.
 ;;
 ;; Assembled by scripts/build-wasm.mjs (wabt, SIMD enabled) into elementwise-wasm.ts; elementwise.ts is the
 ;; JavaScript side (it copies the operands into this module's memory, calls an export and copies the results out).
@@ -441,4 +441,62 @@
               (local.set $b (local.get $b0))
               (local.set $k (local.get $bw))))))
       (br_if $vec (local.tee $n4 (i32.sub (local.get $n4) (i32.const 1))))))
+
+  ;; Column sums of a row-major [rows, cols] float32 block, added into float64 accumulators acc[cols] row by row
+  ;; (so each column is summed in row order, exactly as a float64 loop would).
+  (func (export "colsum") (param $x i32) (param $acc i32) (param $rows i32) (param $cols i32)
+    (local $j i32) (local $p i32) (local $a i32) (local $pairs i32)
+    (if (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $cols))) (then (return)))
+    (local.set $pairs (i32.shr_u (local.get $cols) (i32.const 1)))
+    (loop $row
+      (local.set $p (local.get $x))
+      (local.set $a (local.get $acc))
+      (local.set $j (local.get $pairs))
+      (if (local.get $j)
+        (then
+          (loop $pair
+            (v128.store (local.get $a)
+              (f64x2.add (v128.load (local.get $a)) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (br_if $pair (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))))
+      (if (i32.and (local.get $cols) (i32.const 1))
+        (then (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (f64.promote_f32 (f32.load (local.get $p)))))))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
+
+  ;; dst[i0, i1, i2, i3] = src[i0·s0 + i1·s1 + i2·s2 + i3·s3] for the 4-d shape d0×d1×d2×d3 (strides in elements,
+  ;; ≥ 0), dst contiguous: a permutation or broadcast of up to 4 axes, float32 (or any 4-byte element).
+  (func (export "copy4") (param $src i32) (param $dst i32) (param $d0 i32) (param $d1 i32) (param $d2 i32)
+    (param $d3 i32) (param $s0 i32) (param $s1 i32) (param $s2 i32) (param $s3 i32)
+    (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $i3 i32) (local $p0 i32) (local $p1 i32) (local $p2 i32)
+    (local $p i32)
+    (if (i32.eqz (i32.mul (i32.mul (local.get $d0) (local.get $d1)) (i32.mul (local.get $d2) (local.get $d3))))
+      (then (return)))
+    (local.set $s0 (i32.shl (local.get $s0) (i32.const 2)))
+    (local.set $s1 (i32.shl (local.get $s1) (i32.const 2)))
+    (local.set $s2 (i32.shl (local.get $s2) (i32.const 2)))
+    (local.set $s3 (i32.shl (local.get $s3) (i32.const 2)))
+    (local.set $p0 (local.get $src))
+    (local.set $i0 (local.get $d0))
+    (loop $l0
+      (local.set $p1 (local.get $p0))
+      (local.set $i1 (local.get $d1))
+      (loop $l1
+        (local.set $p2 (local.get $p1))
+        (local.set $i2 (local.get $d2))
+        (loop $l2
+          (local.set $p (local.get $p2))
+          (local.set $i3 (local.get $d3))
+          (loop $l3
+            (i32.store (local.get $dst) (i32.load (local.get $p)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+            (local.set $p (i32.add (local.get $p) (local.get $s3)))
+            (br_if $l3 (local.tee $i3 (i32.sub (local.get $i3) (i32.const 1)))))
+          (local.set $p2 (i32.add (local.get $p2) (local.get $s2)))
+          (br_if $l2 (local.tee $i2 (i32.sub (local.get $i2) (i32.const 1)))))
+        (local.set $p1 (i32.add (local.get $p1) (local.get $s1)))
+        (br_if $l1 (local.tee $i1 (i32.sub (local.get $i1) (i32.const 1)))))
+      (local.set $p0 (i32.add (local.get $p0) (local.get $s0)))
+      (br_if $l0 (local.tee $i0 (i32.sub (local.get $i0) (i32.const 1))))))
 )
