@@ -24,6 +24,8 @@ export { loadSafetensors, saveSafetensors } from './io';
 export { layerNormForward, layerNormBackward } from './kernels/layer-norm';
 export { gemmBatched } from './kernels/matmul';
 export { softmaxForward, softmaxBackward } from './kernels/softmax';
+export { binaryKernel } from './kernels/elementwise';
+export type { BinaryOp } from './kernels/elementwise';
 // Kernel backends: WebAssembly SIMD for float32 where available, plain TypeScript otherwise (or when forced).
 // Storage recycling: gradients that die during a backward pass are reused by later allocations.
 export { setBufferRecycling, bufferPoolStats } from './buffer-pool';

@@ -5,7 +5,7 @@
 // It computes exactly what the op-by-op composite (`attentionComposite`) computes, in the same order and with
 // the same kernels (bitwise equal in float64 and float32): the composite is also the op's `composite`, so
 // recorded backward passes (createGraph, gradgradcheck) differentiate it.
-import { Tensor, add, defineOp, gemmBatched, maskedFill, matmul, mm, mul, softmax, softmaxBackward, softmaxForward, zeros } from '@lnlab/core';
+import { Tensor, add, binaryKernel, defineOp, gemmBatched, maskedFill, matmul, mm, mul, softmax, softmaxBackward, softmaxForward, zeros } from '@lnlab/core';
 import type { FloatArray, TypedArray } from '@lnlab/core';
 
 export interface AttentionMasks {
@@ -57,6 +57,8 @@ interface MaskView {
   bases: Int32Array;
   rowStride: number;
   colStride: number;
+  /** When every batch matrix sees the same [L, S] mask (e.g. causal): the flat i·S + j of its non-zero entries. */
+  shared: Int32Array | null;
 }
 
 function maskView(m: Tensor, batch: readonly number[], L: number, S: number): MaskView | null {
@@ -76,7 +78,35 @@ function maskView(m: Tensor, batch: readonly number[], L: number, S: number): Ma
       idx[d] = 0;
     }
   }
-  return { data: m.data, bases, rowStride: st[batch.length]!, colStride: st[batch.length + 1]! };
+  const view: MaskView = { data: m.data, bases, rowStride: st[batch.length]!, colStride: st[batch.length + 1]!, shared: null };
+  if (bases.every((o) => o === bases[0])) {
+    const at: number[] = [];
+    for (let i = 0; i < L; i++) for (let j = 0; j < S; j++) if (m.data[bases[0]! + i * view.rowStride + j * view.colStride]) at.push(i * S + j);
+    view.shared = Int32Array.from(at);
+  }
+  return view;
+}
+
+/** s[…] = value at every masked position of every batch matrix. */
+function fillMasked(s: FloatArray, m: MaskView, nb: number, L: number, S: number, value: number): void {
+  if (m.shared) {
+    const at = m.shared;
+    for (let b = 0, base = 0; b < nb; b++, base += L * S) for (let k = 0; k < at.length; k++) s[base + at[k]!] = value;
+    return;
+  }
+  const md = m.data, rs = m.rowStride, cs = m.colStride;
+  for (let b = 0; b < nb; b++) {
+    for (let i = 0; i < L; i++) {
+      const o = (b * L + i) * S, mo = m.bases[b]! + i * rs;
+      for (let j = 0; j < S; j++) if (md[mo + j * cs]) s[o + j] = value;
+    }
+  }
+}
+
+/** a *= sc in place, with core's elementwise kernel (WebAssembly for float32). */
+function scaleInPlace(a: FloatArray, sc: number): void {
+  const c = a instanceof Float32Array ? new Float32Array([sc]) : new Float64Array([sc]);
+  binaryKernel('mul', a, [a.length], c, [], a, [a.length]);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -85,17 +115,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** Zeroes blocked positions of g and multiplies the rest by sc (the VJP of the masking and the scaling). */
 function maskAndScaleGrad(g: FloatArray, blocked: MaskView[], nb: number, L: number, S: number, sc: number): void {
-  const n = g.length;
-  for (let i = 0; i < n; i++) g[i] = g[i]! * sc;
-  for (const m of blocked) {
-    const md = m.data, rs = m.rowStride, cs = m.colStride;
-    for (let b = 0; b < nb; b++) {
-      for (let i = 0; i < L; i++) {
-        const o = (b * L + i) * S, mo = m.bases[b]! + i * rs;
-        for (let j = 0; j < S; j++) if (md[mo + j * cs]) g[o + j] = 0;
-      }
-    }
-  }
+  scaleInPlace(g, sc);
+  for (const m of blocked) fillMasked(g, m, nb, L, S, 0);
 }
 
 /**
@@ -139,7 +160,7 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, m
   const scoresAndWeights = (qd: FloatArray, kd: FloatArray): { s: FloatArray; p: FloatArray } => {
     const s = alloc(nb * L * S);
     gemmBatched(qd, L * E, kd, S * E, s, L * S, nb, L, E, S, false, true, false);
-    for (let i = 0; i < s.length; i++) s[i] = s[i]! * sc;
+    scaleInPlace(s, sc);
     for (const m of additive) {
       const md = m.data, rs = m.rowStride, cs = m.colStride;
       for (let b = 0; b < nb; b++) {
@@ -149,15 +170,7 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, m
         }
       }
     }
-    for (const m of blocked) {
-      const md = m.data, rs = m.rowStride, cs = m.colStride;
-      for (let b = 0; b < nb; b++) {
-        for (let i = 0; i < L; i++) {
-          const o = (b * L + i) * S, mo = m.bases[b]! + i * rs;
-          for (let j = 0; j < S; j++) if (md[mo + j * cs]) s[o + j] = -Infinity;
-        }
-      }
-    }
+    for (const m of blocked) fillMasked(s, m, nb, L, S, -Infinity);
     const p = alloc(nb * L * S);
     softmaxForward(s, p, S);
     return { s, p };
