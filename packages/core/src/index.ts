@@ -25,6 +25,8 @@ export { layerNormForward, layerNormBackward } from './kernels/layer-norm';
 export { gemmBatched } from './kernels/matmul';
 export { softmaxForward, softmaxBackward } from './kernels/softmax';
 export { binaryKernel } from './kernels/elementwise';
+export { adamUpdate } from './kernels/adam';
+export type { AdamCoefficients } from './kernels/adam';
 export type { BinaryOp } from './kernels/elementwise';
 // Kernel backends: WebAssembly SIMD for float32 where available, plain TypeScript otherwise (or when forced).
 // Storage recycling: gradients that die during a backward pass are reused by later allocations.

@@ -1,4 +1,5 @@
 // Adam and AdamW: torch.optim.Adam / AdamW's single-tensor ("for-loop") implementation, operation for operation.
+import { adamUpdate } from '@lnlab/core';
 import { Optimizer, checkBoolean, checkKeys, checkNumber, withDefaults, zerosFor } from './optimizer';
 import type { ParamState, ParamsInput, StateSpec } from './optimizer';
 
@@ -126,7 +127,8 @@ function updateAdam(x: Float32Array | Float64Array, g: Float32Array | Float64Arr
   const smallWeight = Math.abs(w1) < 0.5;
   const n = x.length;
   if (vmax === null && !maximize && decay === 1 && l2 === 0 && smallWeight) {
-    adamPlain(x, g, m, v, n, stepSize, biasCorrection2Sqrt, beta2, eps, w1, w2);
+    // core's kernel: the loop below without its branches (WebAssembly for float32; the same numbers)
+    adamUpdate(x, g, m, v, { stepSize, biasCorrection2Sqrt, beta2, eps, w1, w2 });
     return;
   }
   for (let i = 0; i < n; i++) {
@@ -148,20 +150,3 @@ function updateAdam(x: Float32Array | Float64Array, g: Float32Array | Float64Arr
   }
 }
 
-/**
- * The loop above for the common case (no weight decay, amsgrad or maximize; β1 > 0.5), the same arithmetic in the
- * same order. A small function of its own: V8 compiles this loop ~3× faster than the general one.
- */
-function adamPlain(
-  x: Float32Array | Float64Array, g: Float32Array | Float64Array, m: Float32Array | Float64Array, v: Float32Array | Float64Array,
-  n: number, stepSize: number, biasCorrection2Sqrt: number, beta2: number, eps: number, w1: number, w2: number,
-): void {
-  for (let i = 0; i < n; i++) {
-    const gi = g[i]!;
-    const mi = m[i]!;
-    m[i] = mi + w1 * (gi - mi);
-    v[i] = v[i]! * beta2 + w2 * gi * gi;
-    const denom = Math.sqrt(v[i]!) / biasCorrection2Sqrt + eps;
-    x[i] = x[i]! + (-stepSize * m[i]!) / denom;
-  }
-}

@@ -3,11 +3,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildElementwiseWasm } from '../../../scripts/build-wasm.mjs';
 import { erfScalar, stridedCopy } from '../elementwise';
 import { reduceKernel } from '../reduce';
+import { adamJs } from '../adam';
 import { geluBackwardF32, geluErf32, geluKernel } from '../gelu';
 import { layerNormBackward, layerNormBackwardJs, layerNormForward, layerNormForwardJs } from '../layer-norm';
 import { softmaxBackward, softmaxBackwardJs, softmaxForward, softmaxForwardJs } from '../softmax';
 import {
-  binaryWasm, elementwiseBackend, stridedCopyWasm, fillWasmElementwiseMemory, geluWasm, resetWasmElementwise, setElementwiseBackend,
+  adamWasm, binaryWasm, elementwiseBackend, stridedCopyWasm, fillWasmElementwiseMemory, geluWasm, resetWasmElementwise, setElementwiseBackend,
   wasmElementwiseAvailable,
 } from './elementwise';
 import { decodeBase64 } from './runtime';
@@ -172,6 +173,22 @@ describe('wasm elementwise kernels', () => {
     }
     setElementwiseBackend('wasm');
     expect(stridedCopyWasm(x, 0, [1, 1, 1, 1, 1], new Float32Array(1), [1, 1, 1, 1, 1])).toBe(false); // 5 axes
+  });
+
+  it("Adam's update: bitwise the TypeScript loop, across chunks and for odd lengths", () => {
+    setElementwiseBackend('wasm');
+    for (const size of [1, 7, 65536 + 3]) {
+      const x = uniform(size, -1, 1, 11), g = uniform(size, -1e-2, 1e-2, 12), m = uniform(size, -1e-3, 1e-3, 13);
+      const v = uniform(size, 0, 1e-4, 14);
+      g[0] = 0;
+      const c = { stepSize: 1e-2 / (1 - 0.9 ** 3), biasCorrection2Sqrt: Math.sqrt(1 - 0.98 ** 3), beta2: 0.98, eps: 1e-9, w1: 1 - 0.9, w2: 1 - 0.98 };
+      const js = [x, g, m, v].map((a) => a.slice());
+      adamJs(js[0]!, js[1]!, js[2]!, js[3]!, c);
+      fillWasmElementwiseMemory(NaN);
+      expect(adamWasm(x, g, m, v, c)).toBe(true);
+      expect([x, m, v], `size ${size}`).toEqual([js[0], js[2], js[3]]);
+      expect(g).toEqual(js[1]);
+    }
   });
 
   it('GELU in place (x === out) and through geluKernel', () => {

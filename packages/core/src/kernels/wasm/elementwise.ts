@@ -32,6 +32,9 @@ interface Instance {
   ) => void;
   readonly binary: (op: number, a: number, as: number, b: number, bs: number, bw: number, out: number, n4: number) => void;
   readonly colsum: (x: number, acc: number, rows: number, cols: number) => void;
+  readonly adam: (
+    x: number, g: number, m: number, v: number, n: number, step: number, bc2: number, beta2: number, eps: number, w1: number, w2: number,
+  ) => void;
   readonly copy4: (src: number, dst: number, d0: number, d1: number, d2: number, d3: number, s0: number, s1: number, s2: number, s3: number) => void;
   /** Views of memory.buffer, renewed after each grow (growing detaches the old buffer). */
   f32: Float32Array;
@@ -70,6 +73,7 @@ function load(): Instance | null {
       layerNormBwd: exports['layernorm_bwd'] as Instance['layerNormBwd'],
       binary: exports['binary'] as Instance['binary'],
       colsum: exports['colsum'] as Instance['colsum'],
+      adam: exports['adam'] as Instance['adam'],
       copy4: exports['copy4'] as Instance['copy4'],
       f32: new Float32Array(memory.buffer),
       f64: new Float64Array(memory.buffer),
@@ -341,5 +345,36 @@ export function stridedCopyWasm(x: Float32Array, offset: number, strides: readon
   f32.set(x.subarray(offset, offset + srcLen), 0);
   w.copy4(0, dst, d[0]!, d[1]!, d[2]!, d[3]!, st[0]!, st[1]!, st[2]!, st[3]!);
   out.set(f32.subarray(dst >> 2, (dst >> 2) + size));
+  return true;
+}
+
+/** Adam's coefficients for one parameter and step (see ../adam.ts). */
+export interface AdamCoefficients {
+  stepSize: number;
+  biasCorrection2Sqrt: number;
+  beta2: number;
+  eps: number;
+  w1: number;
+  w2: number;
+}
+
+/** ../adam.ts's update on float32 storage, in place (bitwise the TypeScript loop's numbers). */
+export function adamWasm(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): boolean {
+  const size = x.length;
+  const w = g.length === size && m.length === size && v.length === size ? pick(size) : null;
+  const bytes = span(CHUNK, 4);
+  if (w === null || !reserve(w, 4 * bytes)) return false;
+  const f32 = w.f32, xo = 0, go = bytes >> 2, mo = (2 * bytes) >> 2, vo = (3 * bytes) >> 2;
+  for (let i = 0; i < size; i += CHUNK) {
+    const len = Math.min(CHUNK, size - i), hi = i + len;
+    f32.set(x.subarray(i, hi), xo);
+    f32.set(g.subarray(i, hi), go);
+    f32.set(m.subarray(i, hi), mo);
+    f32.set(v.subarray(i, hi), vo);
+    w.adam(0, bytes, 2 * bytes, 3 * bytes, len, c.stepSize, c.biasCorrection2Sqrt, c.beta2, c.eps, c.w1, c.w2);
+    x.set(f32.subarray(xo, xo + len), i);
+    m.set(f32.subarray(mo, mo + len), i);
+    v.set(f32.subarray(vo, vo + len), i);
+  }
   return true;
 }

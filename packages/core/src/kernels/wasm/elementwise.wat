@@ -1,6 +1,7 @@
 ;; Float32 elementwise kernels for @lnlab/core in WebAssembly SIMD (128-bit f32x4): GELU (exact-erf form) and its
 ;; derivative, softmax forward / backward over rows, LayerNorm forward / backward over rows, and the four
-;; arithmetic ops (same shape, scalar or repeated-row operands), column sums, and strided copies of up to 4 axes.
+;; arithmetic ops (same shape, scalar or repeated-row operands), column sums, strided copies of up to 4 axes, and
+;; Adam's update.
 ;;
 ;; Assembled by scripts/build-wasm.mjs (wabt, SIMD enabled) into elementwise-wasm.ts; elementwise.ts is the
 ;; JavaScript side (it copies the operands into this module's memory, calls an export and copies the results out).
@@ -499,4 +500,44 @@
         (br_if $l1 (local.tee $i1 (i32.sub (local.get $i1) (i32.const 1)))))
       (local.set $p0 (i32.add (local.get $p0) (local.get $s0)))
       (br_if $l0 (local.tee $i0 (i32.sub (local.get $i0) (i32.const 1))))))
+
+  ;; Adam's update, common case (no weight decay / amsgrad / maximize), float32 storage and float64 arithmetic with
+  ;; each stored value rounded once to float32, in exactly the order of the TypeScript loop (so bitwise equal):
+  ;; m ← m + w1·(g − m); v ← v·β2 + (w2·g)·g; x ← x + (−step·m)/(√v / bc2 + eps), with m and v read back rounded.
+  ;; Two elements per step (f64x2); an odd last element is paired with whatever the padding holds (never copied back).
+  (func (export "adam") (param $x i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+    (param $step f64) (param $bc2 f64) (param $beta2 f64) (param $eps f64) (param $w1 f64) (param $w2 f64)
+    (local $G v128) (local $M v128) (local $V v128) (local $X v128) (local $pairs i32)
+    (local $nstep v128) (local $bc v128) (local $b2 v128) (local $ep v128) (local $a1 v128) (local $a2 v128)
+    (local.set $nstep (f64x2.splat (f64.neg (local.get $step))))
+    (local.set $bc (f64x2.splat (local.get $bc2)))
+    (local.set $b2 (f64x2.splat (local.get $beta2)))
+    (local.set $ep (f64x2.splat (local.get $eps)))
+    (local.set $a1 (f64x2.splat (local.get $w1)))
+    (local.set $a2 (f64x2.splat (local.get $w2)))
+    ;; pairs, rounding up: the caller pads each array by at least one float (it is copied back only up to n)
+    (local.set $pairs (i32.shr_u (i32.add (local.get $n) (i32.const 1)) (i32.const 1)))
+    (if (i32.eqz (local.get $pairs)) (then (return)))
+    (loop $pair
+      (local.set $G (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $g))))
+      (local.set $M (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $m))))
+      (local.set $M (f32x4.demote_f64x2_zero (f64x2.add (local.get $M)
+        (f64x2.mul (local.get $a1) (f64x2.sub (local.get $G) (local.get $M))))))
+      (v128.store64_lane 0 (local.get $m) (local.get $M))
+      (local.set $M (f64x2.promote_low_f32x4 (local.get $M)))
+      (local.set $V (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $v))))
+      (local.set $V (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $V) (local.get $b2))
+        (f64x2.mul (f64x2.mul (local.get $a2) (local.get $G)) (local.get $G)))))
+      (v128.store64_lane 0 (local.get $v) (local.get $V))
+      (local.set $V (f64x2.promote_low_f32x4 (local.get $V)))
+      (local.set $X (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x))))
+      (local.set $X (f64x2.add (local.get $X)
+        (f64x2.div (f64x2.mul (local.get $nstep) (local.get $M))
+          (f64x2.add (f64x2.div (f64x2.sqrt (local.get $V)) (local.get $bc)) (local.get $ep)))))
+      (v128.store64_lane 0 (local.get $x) (f32x4.demote_f64x2_zero (local.get $X)))
+      (local.set $x (i32.add (local.get $x) (i32.const 8)))
+      (local.set $g (i32.add (local.get $g) (i32.const 8)))
+      (local.set $m (i32.add (local.get $m) (i32.const 8)))
+      (local.set $v (i32.add (local.get $v) (i32.const 8)))
+      (br_if $pair (local.tee $pairs (i32.sub (local.get $pairs) (i32.const 1))))))
 )
