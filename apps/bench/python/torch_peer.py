@@ -67,8 +67,11 @@ def blas_backend():
 
 
 def info(torch):
+    import numpy
+
     return {
         "torch": torch.__version__,
+        "numpy": numpy.__version__,
         "python": sys.version.split()[0],
         "threads": torch.get_num_threads(),
         "blas": blas_backend(),
@@ -105,6 +108,35 @@ def task_layernorm(torch, p, t):
         x.grad = None
         ln.zero_grad(set_to_none=True)
         (ln(x) * w).sum().backward()
+
+    return measure(step, t)
+
+
+def task_numpy_layernorm(torch, p, t):
+    """LayerNorm forward + backward written in numpy (float32), loss = sum(y * g) as in the other systems."""
+    import numpy as np
+
+    rows, dim = p["rows"], p["dim"]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((rows, dim), dtype=np.float32)
+    g = rng.standard_normal((rows, dim), dtype=np.float32)
+    w = np.ones(dim, np.float32)
+    b = np.zeros(dim, np.float32)
+    eps = np.float32(1e-5)
+
+    def step():
+        mu = x.mean(-1, keepdims=True)
+        xc = x - mu
+        var = (xc * xc).mean(-1, keepdims=True)
+        rstd = np.float32(1) / np.sqrt(var + eps)
+        xhat = xc * rstd
+        y = xhat * w + b
+        loss = (y * g).sum()
+        dw = (g * xhat).sum(0)
+        db = g.sum(0)
+        dxhat = g * w
+        dx = rstd * (dxhat - dxhat.mean(-1, keepdims=True) - xhat * (dxhat * xhat).mean(-1, keepdims=True))
+        return loss, dx, dw, db
 
     return measure(step, t)
 
@@ -180,7 +212,13 @@ def task_train(torch, p, t):
     return stats
 
 
-TASKS = {"matmul": task_matmul, "layernorm": task_layernorm, "attention": task_attention, "train": task_train}
+TASKS = {
+    "matmul": task_matmul,
+    "layernorm": task_layernorm,
+    "numpy_layernorm": task_numpy_layernorm,
+    "attention": task_attention,
+    "train": task_train,
+}
 
 
 def main():

@@ -2,7 +2,7 @@
 import type { Stats, TimingOptions } from './timing';
 
 /** The peers, in the order of the table's columns. */
-export const PEERS = ['tfjs-cpu', 'tfjs-wasm', 'js-pytorch', 'jax-js', 'pytorch'] as const;
+export const PEERS = ['tfjs-cpu', 'tfjs-wasm', 'js-pytorch', 'jax-js', 'pytorch', 'numpy'] as const;
 export type PeerName = (typeof PEERS)[number];
 export type SystemName = 'ours' | PeerName;
 export const SYSTEMS: readonly SystemName[] = ['ours', ...PEERS];

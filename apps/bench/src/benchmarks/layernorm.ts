@@ -118,6 +118,12 @@ async function pytorch(ctx: BenchContext, shape: LnShape): Promise<Cell> {
   return msCell(reply.result, `torch ${reply.info.torch}, 1 thread`);
 }
 
+/** numpy (the issue's reference for this kernel): the forward and backward written out, float32, one thread. */
+async function numpy(ctx: BenchContext, shape: LnShape): Promise<Cell> {
+  const reply = await runTorch<TorchStats>({ task: 'numpy_layernorm', params: shape, timing: ctx.timing, threads: 1 });
+  return msCell(reply.result, `numpy ${reply.info.numpy}, forward and backward written out`);
+}
+
 export const layerNormBenchmark: Benchmark = {
   name: 'layernorm',
   title: 'LayerNorm forward + backward (ms, lower is better)',
@@ -131,7 +137,8 @@ export const layerNormBenchmark: Benchmark = {
     row.cells['js-pytorch'] = await peerCell(ctx, 'js-pytorch', what, () => jsPytorch(ctx, shape));
     row.cells['jax-js'] = await peerCell(ctx, 'jax-js', what, () => jax(ctx, shape));
     row.cells.pytorch = await peerCell(ctx, 'pytorch', what, () => pytorch(ctx, shape));
-    row.notes = ['ours: new LayerNorm(256) (fused op), sum(mul(y, g)).backward(); tfjs: tf.grads over moments/rsqrt ops; jax-js: jit(grad) of nn.standardize·γ+β; PyTorch: nn.LayerNorm'];
+    row.cells.numpy = await peerCell(ctx, 'numpy', what, () => numpy(ctx, shape));
+    row.notes = ['ours: new LayerNorm(256) (fused op), sum(mul(y, g)).backward(); tfjs: tf.grads over moments/rsqrt ops; jax-js: jit(grad) of nn.standardize·γ+β; PyTorch: nn.LayerNorm; numpy: mean/var/normalize and the LayerNorm backward formula, loss sum(y·g)'];
     return [row];
   },
 };

@@ -11,6 +11,7 @@ export const TORCH_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 
 export interface TorchInfo {
   torch: string;
+  numpy: string;
   python: string;
   threads: number;
   blas: string;
@@ -56,7 +57,7 @@ export function findTorch(): TorchAvailability {
 }
 
 export interface TorchRequest {
-  task: 'info' | 'matmul' | 'layernorm' | 'attention' | 'train';
+  task: 'info' | 'matmul' | 'layernorm' | 'numpy_layernorm' | 'attention' | 'train';
   params?: unknown;
   timing?: TimingOptions;
   /** Intra-op threads, and OpenBLAS/OpenMP threads through the environment. Default 1. */
