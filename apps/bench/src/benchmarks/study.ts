@@ -12,7 +12,7 @@ const LNLAB = new URL('../../../trainer/bin/lnlab.mjs', import.meta.url).pathnam
 function runSweep(preset: string, out: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [LNLAB, 'sweep', preset, '--out', out, '--no-report'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--single-threaded-gc', LNLAB, 'sweep', preset, '--out', out, '--no-report'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()).length > 4000 && (err = err.slice(-4000)));
     child.on('error', reject);
