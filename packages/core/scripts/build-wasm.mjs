@@ -1,4 +1,4 @@
-// Assembles src/kernels/wasm/gemm.wat into the committed module src/kernels/wasm/gemm-wasm.ts (base64 strings), and
+// Assembles src/kernels/wasm/gemm.wat into the committed modules src/kernels/wasm/gemm-wasm.ts (base64 strings), and
 // src/kernels/wasm/elementwise.wat into src/kernels/wasm/elementwise-wasm.ts.
 // Run: cd packages/core && pnpm build:wasm        (the *-wasm.test.ts files fail while an output is stale)
 //
@@ -6,6 +6,10 @@
 // micro-kernel update `(f32x4.add (local.get $cIJ) (f32x4.mul X Y))` is rewritten to
 // `(f32x4.relaxed_madd X Y (local.get $cIJ))` (a fused multiply-add where the engine has it). The runtime uses the
 // relaxed module only where WebAssembly.validate accepts it.
+//
+// Each of the two also comes in a shared-memory build for the threaded GEMM (gemm-threads.ts): gemm.wat's own memory
+// `(memory (export "memory") 1)` becomes `(import "env" "memory" (memory 1 MAX shared))` (wabt feature `threads`),
+// so that the calling thread and its workers run the same code on one WebAssembly.Memory({ shared: true }).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +34,17 @@ export function relaxedVariant(wat) {
   return out;
 }
 
+/** Largest shared memory (64 KiB pages): 1 GiB. Workers cannot follow a reallocation, so this is reserved up front. */
+export const SHARED_MAX_PAGES = 16384;
+const OWN_MEMORY = '(memory (export "memory") 1)';
+
+/** A .wat with its own exported memory turned into an imported shared one; throws unless the line is found once. */
+export function sharedVariant(wat) {
+  const count = wat.split(OWN_MEMORY).length - 1;
+  if (count !== 1) throw new Error(`build-wasm: expected one \`${OWN_MEMORY}\` in ${WAT_FILE}, found ${count}`);
+  return wat.replace(OWN_MEMORY, `(import "env" "memory" (memory 1 ${SHARED_MAX_PAGES} shared))`);
+}
+
 function assemble(wabt, wat, features, file = WAT_FILE) {
   let mod;
   try {
@@ -38,7 +53,7 @@ function assemble(wabt, wat, features, file = WAT_FILE) {
     throw new Error(String(e instanceof Error ? e.message : e)); // (rethrown: Node would print wabt's minified line)
   }
   try {
-    mod.validate();
+    mod.validate(features);
     return mod.toBinary({ log: false, write_debug_names: false }).buffer;
   } finally {
     mod.destroy();
@@ -60,6 +75,8 @@ export async function buildGemmWasm(wat = readFileSync(new URL(`../${WAT_FILE}`,
   const wabt = await wabtInit();
   const simd = assemble(wabt, wat, { simd: true });
   const relaxedSimd = assemble(wabt, relaxedVariant(wat), { simd: true, relaxed_simd: true });
+  const simdShared = assemble(wabt, sharedVariant(wat), { simd: true, threads: true });
+  const relaxedSimdShared = assemble(wabt, sharedVariant(relaxedVariant(wat)), { simd: true, relaxed_simd: true, threads: true });
   const { version } = createRequire(import.meta.url)('wabt/package.json');
   const source = `// GENERATED FILE: do not edit. Assembled from ${WAT_FILE} by scripts/build-wasm.mjs (wabt ${version}).
 // Regenerate with \`cd packages/core && pnpm build:wasm\`; src/kernels/wasm/gemm-wasm.test.ts fails while this is stale.
@@ -71,8 +88,19 @@ ${base64Lines(simd)};
 /** The same module with the micro-kernel's mul + add as f32x4.relaxed_madd (relaxed SIMD), base64 (${relaxedSimd.length} bytes). */
 export const GEMM_WASM_RELAXED_SIMD =
 ${base64Lines(relaxedSimd)};
+
+/** Pages (64 KiB) of the shared builds' imported memory at most: its \`maximum\` must be exactly this. */
+export const GEMM_SHARED_MAX_PAGES = ${SHARED_MAX_PAGES};
+
+/** GEMM_WASM_SIMD with an imported shared memory (env.memory), for the threaded GEMM, base64 (${simdShared.length} bytes). */
+export const GEMM_WASM_SIMD_SHARED =
+${base64Lines(simdShared)};
+
+/** GEMM_WASM_RELAXED_SIMD with an imported shared memory (env.memory), base64 (${relaxedSimdShared.length} bytes). */
+export const GEMM_WASM_RELAXED_SIMD_SHARED =
+${base64Lines(relaxedSimdShared)};
 `;
-  return { simd, relaxedSimd, source };
+  return { simd, relaxedSimd, simdShared, relaxedSimdShared, source };
 }
 
 export const ELEMENTWISE_WAT_FILE = 'src/kernels/wasm/elementwise.wat';
@@ -99,9 +127,9 @@ ${base64Lines(simd)};
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { simd, relaxedSimd, source } = await buildGemmWasm();
+  const { simd, relaxedSimd, simdShared, relaxedSimdShared, source } = await buildGemmWasm();
   writeFileSync(`${root}${OUT_FILE}`, source);
-  console.log(`wrote ${OUT_FILE}: simd ${simd.length} bytes, relaxed-simd ${relaxedSimd.length} bytes`);
+  console.log(`wrote ${OUT_FILE}: simd ${simd.length} bytes, relaxed-simd ${relaxedSimd.length} bytes, shared ${simdShared.length} / ${relaxedSimdShared.length} bytes`);
   const elementwise = await buildElementwiseWasm();
   writeFileSync(`${root}${ELEMENTWISE_OUT_FILE}`, elementwise.source);
   console.log(`wrote ${ELEMENTWISE_OUT_FILE}: simd ${elementwise.simd.length} bytes`);

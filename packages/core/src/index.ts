@@ -36,5 +36,7 @@ export { setGemmBackend, gemmBackend } from './kernels/matmul';
 export { wasmGemmFeature } from './kernels/wasm/gemm';
 export type { WasmGemmFeature } from './kernels/wasm/gemm';
 export type { GemmBackend } from './kernels/matmul';
+export { enableGemmThreads, disableGemmThreads, gemmThreads, runGemmWorker, GEMM_THREADS_MIN_MNK } from './kernels/wasm/gemm-threads';
+export type { GemmWorkerLike, GemmWorkerSpawn, GemmWorkerInit, GemmThreadsOptions } from './kernels/wasm/gemm-threads';
 export { setElementwiseBackend, elementwiseBackend } from './kernels/wasm/elementwise';
 export type { ElementwiseBackend } from './kernels/wasm/elementwise';

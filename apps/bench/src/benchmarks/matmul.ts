@@ -1,6 +1,9 @@
 // 1. float32 matmul, n×n·n×n, in the two layouts a Transformer needs most: A·B (forward) and A·Bᵀ (attention
-// scores, backward passes). GFLOP/s = 2n³ / median time. One thread everywhere; 2-thread rows say who has them.
-import { Tensor, mm, noGrad } from '@lnlab/core';
+// scores, backward passes). GFLOP/s = 2n³ / median time. One thread everywhere; 2-thread rows at the largest size
+// say who has them. Ours on 2 threads: core's threaded GEMM with one Node worker (../gemm-threads-node.ts), enabled
+// around that measurement only, so that everything else in the suite runs on one thread.
+import { GEMM_THREADS_MIN_MNK, Tensor, disableGemmThreads, gemmBackend, gemmThreads, mm, noGrad } from '@lnlab/core';
+import { enableNodeGemmThreads } from '../gemm-threads-node';
 import { loadJax, jaxThreads } from '../peers/jax';
 import { loadJsPytorch } from '../peers/js-pytorch';
 import { runTorch } from '../peers/pytorch';
@@ -8,7 +11,7 @@ import type { TorchStats } from '../peers/pytorch';
 import { tfjsWasmInfo, useTfjs } from '../peers/tfjs';
 import { gflops, measure } from '../timing';
 import type { Stats } from '../timing';
-import { missing, ok } from '../types';
+import { errorMessage, missing, ok } from '../types';
 import type { Benchmark, BenchContext, Cell, PeerName, ResultRow, SystemName } from '../types';
 import { nest, oursCell, peerCells, uniformArray } from './common';
 
@@ -38,6 +41,34 @@ export async function measureOurs(ctx: BenchContext, n: number, layout: Layout):
   const b = new Tensor(uniformArray(n * n, 2), [n, n]);
   const transB = layout === 'A·Bᵀ';
   return measure(() => noGrad(() => mm(a, b, false, transB)), ctx.timing);
+}
+
+/** Ours on 2 threads (the calling thread + 1 worker), for the 2-thread rows of size n. */
+async function oursTwoThreadCells(ctx: BenchContext, n: number): Promise<Map<string, Cell>> {
+  const ids = LAYOUTS.map((layout) => rowId(n, layout, 2));
+  if (gemmBackend() !== 'wasm') return same(ids, missing('n/a', '2 threads: only with the WebAssembly kernels (--backend auto)'));
+  try {
+    ctx.log('  ours: starting a GEMM worker thread');
+    await enableNodeGemmThreads(2);
+  } catch (e) {
+    ctx.log(`  ours: GEMM threads FAILED: ${errorMessage(e)}`);
+    return same(ids, missing('failed', errorMessage(e)));
+  }
+  const note = n ** 3 < GEMM_THREADS_MIN_MNK ? `below the 2-thread threshold (${Math.round(Math.cbrt(GEMM_THREADS_MIN_MNK))}³): runs on 1 thread` : undefined;
+  const out = new Map<string, Cell>();
+  try {
+    for (const layout of LAYOUTS) {
+      out.set(rowId(n, layout, 2), await oursCell(ctx, `matmul ${n} ${layout}, 2 threads`, async () => {
+        const stats = await measureOurs(ctx, n, layout);
+        // A worker failure turns threads off (with a warning) and the products go on on 1 thread: not a 2-thread figure.
+        if (gemmThreads() !== 2) throw new Error('the GEMM worker failed during the measurement (threads were turned off)');
+        return cellOf(n, stats, note);
+      }));
+    }
+  } finally {
+    disableGemmThreads();
+  }
+  return out;
 }
 
 async function tfjsCells(ctx: BenchContext, backend: 'cpu' | 'wasm', cs: Case[], note?: string): Promise<Map<string, Cell>> {
@@ -128,12 +159,12 @@ export const matmulBenchmark: Benchmark = {
     const ids1 = cs.map((c) => rowId(c.n, c.layout, 1));
     const ids2 = LAYOUTS.map((l) => rowId(largest, l, 2));
 
-    // Ours, one thread (our kernels are single-threaded today).
+    // Ours, one thread, then two (threads are on only around the 2-thread measurement).
     for (const { n, layout } of cs) {
       const id = rowId(n, layout, 1);
       put(rows, 'ours', same([id], await oursCell(ctx, `matmul ${n} ${layout}`, async () => cellOf(n, await measureOurs(ctx, n, layout)))));
     }
-    put(rows, 'ours', same(ids2, missing('n/a', '2 threads: not yet implemented')));
+    put(rows, 'ours', await oursTwoThreadCells(ctx, largest));
 
     const selected = (peer: PeerName, cell: Cell): Cell => (ctx.peers.includes(peer) ? cell : missing('skipped', 'not selected (--peers)'));
 

@@ -25,8 +25,10 @@
 //
 // `gemm` routes float32 products (all three arrays Float32Array) of at least WASM_MIN_MNK multiply-adds to the
 // WebAssembly SIMD kernel in ./wasm (same loop nest, 4×8 f32x4 micro-kernel, ~8× faster), and everything else,
-// float64 included, to `gemmJs` below, which is also the fallback where WebAssembly SIMD is unavailable.
+// float64 included, to `gemmJs` below, which is also the fallback where WebAssembly SIMD is unavailable. Large
+// float32 products run on several threads once enableGemmThreads has supplied workers (./wasm/gemm-threads.ts).
 import { gemmWasm, wasmGemmFeature } from './wasm/gemm';
+import { gemmThreaded } from './wasm/gemm-threads';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -224,7 +226,11 @@ export function gemm(
   if (backendChoice !== 'js' && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) {
     checkArgs(a, aOff, b, bOff, out, outOff, m, k, n);
     const wanted = backendChoice === 'wasm' || m * k * n >= WASM_MIN_MNK;
-    if (wanted && m > 0 && k > 0 && n > 0 && gemmWasm(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB, accumulate)) return;
+    if (wanted && m > 0 && k > 0 && n > 0) {
+      // Several threads where enabled (enableGemmThreads) and worth it, else one; both give bitwise the same result.
+      if (gemmThreaded(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB, accumulate)) return;
+      if (gemmWasm(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB, accumulate)) return;
+    }
   }
   gemmJs(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB, accumulate);
 }

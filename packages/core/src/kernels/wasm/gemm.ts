@@ -8,7 +8,8 @@
 // uses f32x4.relaxed_madd is preferred: ~25% faster where it is a fused multiply-add, and then rounded once instead
 // of twice, so its last bits may differ from the plain build's.
 //
-// The module owns its linear memory, shared by all calls (JS is single-threaded) and grown as needed. Each call
+// The module owns its linear memory, shared by all calls (JS is single-threaded) and grown as needed. (The threaded
+// path, gemm-threads.ts, runs the shared-memory build of the same module on its own memory, with these blockings.) Each call
 // copies op(A)'s and op(B)'s storage in (plain memcpy-speed `set`s; the transposes are done by the module's
 // packing), and out as well when accumulating, runs the module's blocked GEMM and copies C back. Memory layout
 // (byte offsets, each buffer 64-byte aligned):
@@ -20,10 +21,10 @@ import type { WasmMemory, WebAssemblyApi } from './runtime';
 /** Which build of the module is in use: relaxed SIMD (fused multiply-add) or plain 128-bit SIMD. */
 export type WasmGemmFeature = 'relaxed-simd' | 'simd';
 
-/** gemm.wat's exported $gemm (addresses in bytes, strides in elements, flags 0/1). */
-type GemmExport = (
-  a: number, aRow: number, aK: number, b: number, bK: number, bCol: number, c: number, m: number, k: number, n: number,
-  accumulate: number, packA: number, packB: number, tile: number, kcStep: number, mcStep: number, ncStep: number,
+/** gemm.wat's exported $gemm (addresses in bytes, strides in elements, flags 0/1); cRow is C's row stride. */
+export type GemmExport = (
+  a: number, aRow: number, aK: number, b: number, bK: number, bCol: number, c: number, cRow: number, m: number, k: number,
+  n: number, accumulate: number, packA: number, packB: number, tile: number, kcStep: number, mcStep: number, ncStep: number,
 ) => void;
 
 interface Instance {
@@ -35,11 +36,11 @@ interface Instance {
 }
 
 /** Micro-tile (fixed by gemm.wat) and cache blocking, in elements (as in ../matmul.ts: KC·8 floats of B in L1). */
-const MR = 4;
-const NR = 8;
-const KC = 256;
-const MC = 128;
-const NC = 1024;
+export const MR = 4;
+export const NR = 8;
+export const KC = 256;
+export const MC = 128;
+export const NC = 1024;
 const TILE = 64;
 /** Largest memory used (2 GiB): addresses stay far from i32 wrap-around; bigger problems use the JS kernel. */
 const MAX_BYTES = 2 ** 31;
@@ -88,7 +89,7 @@ export function resetWasmGemm(options: { relaxedSimd?: boolean } = {}): void {
 }
 
 /** Split `total` into equal-ish blocks of at most `max` (avoids a tiny last block), rounded up to `mult`. */
-function blockSize(total: number, max: number, mult: number): number {
+export function blockSize(total: number, max: number, mult: number): number {
   const blocks = Math.ceil(total / max);
   return Math.min(max, Math.ceil(Math.ceil(total / blocks) / mult) * mult);
 }
@@ -126,7 +127,7 @@ export function gemmWasm(
   if (accumulate) f32.set(out.subarray(outOff, outOff + size), c);
   // op(A)[i, p] = A[i·aRow + p·aK];  op(B)[p, j] = B[p·bK + j·bCol]
   w.gemm(
-    aPtr, transA ? 1 : k, transA ? m : 1, bPtr, transB ? 1 : n, transB ? k : 1, cPtr, m, k, n, accumulate ? 1 : 0,
+    aPtr, transA ? 1 : k, transA ? m : 1, bPtr, transB ? 1 : n, transB ? k : 1, cPtr, n, m, k, n, accumulate ? 1 : 0,
     packA, packB, TILE, kcStep, mcStep, ncStep,
   );
   out.set(f32.subarray(c, c + size), outOff);

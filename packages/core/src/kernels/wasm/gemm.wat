@@ -26,6 +26,9 @@
 ;;    f32x4 mul+add peak is ~51. A plain 2× unroll (loads of both steps hoisted -> spills) was slower (~25).
 ;;
 ;; All addresses are byte offsets into the exported memory; the caller lays out and sizes the buffers.
+;;
+;; The script also derives a shared-memory build of each binary for the threaded path (gemm-threads.ts): the memory
+;; line below becomes `(import "env" "memory" (memory 1 <max> shared))` and nothing else changes. Keep that line as is.
 (module
   (memory (export "memory") 1)
 
@@ -215,18 +218,20 @@
       (local.set $c (i32.add (local.get $c) (local.get $ldc)))
       (br_if $row (local.tee $h (i32.sub (local.get $h) (i32.const 1))))))
 
-  ;; C[m×n at $c, row-major] (+ if $accumulate)= op(A) · op(B) with op(A)[i, p] = A[$a + 4·(i·$aRow + p·$aK)] and
-  ;; op(B)[p, j] = B[$b + 4·(p·$bK + j·$bCol)] (strides in elements: one of aRow/aK and of bK/bCol must be 1).
+  ;; C[m×n at $c, row i at $c + 4·i·$cRow] (+ if $accumulate)= op(A) · op(B) with op(A)[i, p] = A[$a + 4·(i·$aRow + p·$aK)]
+  ;; and op(B)[p, j] = B[$b + 4·(p·$bK + j·$bCol)] (strides in elements: one of aRow/aK and of bK/bCol must be 1).
+  ;; $cRow ≥ n lets a caller compute a block of columns of a wider C (the threaded path splits C that way); each
+  ;; element's sum depends only on $kcStep, so any split into blocks gives bitwise the same C.
   ;; m, k, n ≥ 1. Scratch: $packA holds ⌈mcStep/4⌉·4·kcStep floats, $packB ⌈ncStep/8⌉·8·kcStep, $tile 32;
   ;; mcStep must be a multiple of 4 and ncStep of 8 (so that only the last block has partial micro-panels).
   (func (export "gemm")
       (param $a i32) (param $aRow i32) (param $aK i32) (param $b i32) (param $bK i32) (param $bCol i32)
-      (param $c i32) (param $m i32) (param $k i32) (param $n i32) (param $accumulate i32)
+      (param $c i32) (param $cRow i32) (param $m i32) (param $k i32) (param $n i32) (param $accumulate i32)
       (param $packA i32) (param $packB i32) (param $tile i32) (param $kcStep i32) (param $mcStep i32) (param $ncStep i32)
     (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
     (local $jr i32) (local $w i32) (local $ir i32) (local $h i32)
     (local $add i32) (local $ldc i32) (local $ap i32) (local $bp i32) (local $cp i32)
-    (local.set $ldc (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $ldc (i32.shl (local.get $cRow) (i32.const 2)))
     (loop $jcLoop
       (local.set $nc (i32.sub (local.get $n) (local.get $jc)))
       (local.set $nc (select (local.get $ncStep) (local.get $nc) (i32.lt_u (local.get $ncStep) (local.get $nc))))
@@ -260,7 +265,7 @@
               (local.set $h (select (i32.const 4) (local.get $h) (i32.gt_u (local.get $h) (i32.const 4))))
               (local.set $ap (i32.add (local.get $packA) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2))))
               (local.set $cp (i32.add (local.get $c) (i32.shl
-                (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $n)) (i32.add (local.get $jc) (local.get $jr)))
+                (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $cRow)) (i32.add (local.get $jc) (local.get $jr)))
                 (i32.const 2))))
               (if (i32.and (i32.eq (local.get $h) (i32.const 4)) (i32.eq (local.get $w) (i32.const 8)))
                 (then (call $kernel (local.get $ap) (local.get $bp) (local.get $kc) (local.get $cp) (local.get $ldc) (local.get $add)))
