@@ -240,17 +240,6 @@
       (local.set $dx (i32.add (local.get $dx) (i32.shl (local.get $n) (i32.const 2))))
       (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
 
-  ;; x̂ = (x − μ)·r for the 4 floats at $px, computed in f64 (x − μ is exact enough even when μ is large against
-  ;; the spread) and rounded once to f32.
-  (func $xhat (param $px i32) (param $mu v128) (param $rs v128) (result v128)
-    (local $x v128)
-    (local.set $x (v128.load (local.get $px)))
-    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-      (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $x)) (local.get $mu))
-        (local.get $rs)))
-      (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4
-        (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))) (local.get $mu))
-        (local.get $rs)))))
 
   ;; LayerNorm forward over rows of n ≥ 1 floats: μ = Σx/n and σ² = Σ(x − μ)²/n in f64 (two passes),
   ;; r = 1/√(σ² + ε); y = x̂·w + b with x̂ = (x − μ)·r (the caller passes w = 1, b = 0 for a missing affine).
@@ -259,7 +248,7 @@
     (param $rstd i32) (param $rows i32) (param $n i32) (param $eps f64)
     (local $i i32) (local $px i32) (local $py i32) (local $pw i32) (local $pb i32) (local $nv v128) (local $iv v128)
     (local $mask v128) (local $v v128) (local $s0 v128) (local $s1 v128) (local $d v128) (local $mu f64)
-    (local $rs f64) (local $mu2 v128) (local $rs2 v128)
+    (local $rs f64) (local $mu2 v128) (local $rs2 v128) (local $xv v128)
     (local.set $nv (i32x4.splat (local.get $n)))
     (if (i32.eqz (local.get $rows)) (then (return)))
     (loop $row
@@ -312,7 +301,14 @@
       (local.set $i (i32.const 0))
       (loop $out
         (v128.store (local.get $py) (f32x4.add
-          (f32x4.mul (call $xhat (local.get $px) (local.get $mu2) (local.get $rs2)) (v128.load (local.get $pw)))
+          (f32x4.mul (block (result v128) ;; x̂ = (x − μ)·r in f64, rounded once to f32 (written out: V8 does not inline wasm calls)
+          (local.set $xv (v128.load (local.get $px)))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero
+              (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $xv)) (local.get $mu2)) (local.get $rs2)))
+            (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $xv) (local.get $xv))) (local.get $mu2))
+              (local.get $rs2))))) (v128.load (local.get $pw)))
           (v128.load (local.get $pb))))
         (local.set $px (i32.add (local.get $px) (i32.const 16)))
         (local.set $py (i32.add (local.get $py) (i32.const 16)))
@@ -333,7 +329,7 @@
     (local $i i32) (local $pdy i32) (local $px i32) (local $pw i32) (local $pdw i32) (local $pdb i32) (local $pdx i32)
     (local $nv v128) (local $iv v128) (local $mask v128) (local $d v128) (local $xh v128) (local $g v128)
     (local $t v128) (local $s0 v128) (local $s1 v128) (local $q0 v128) (local $q1 v128) (local $mu2 v128)
-    (local $rs2 v128) (local $rs f64) (local $mg v128) (local $mgx v128) (local $rsf v128)
+    (local $rs2 v128) (local $rs f64) (local $mg v128) (local $mgx v128) (local $rsf v128) (local $xv v128)
     (local.set $nv (i32x4.splat (local.get $n)))
     (if (i32.eqz (local.get $rows)) (then (return)))
     (loop $row
@@ -353,7 +349,14 @@
       (local.set $i (i32.const 0))
       (loop $sum
         (local.set $mask (i32x4.lt_s (local.get $iv) (local.get $nv)))
-        (local.set $xh (call $xhat (local.get $px) (local.get $mu2) (local.get $rs2)))
+        (local.set $xh (block (result v128) ;; x̂ = (x − μ)·r in f64, rounded once to f32 (written out: V8 does not inline wasm calls)
+          (local.set $xv (v128.load (local.get $px)))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero
+              (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $xv)) (local.get $mu2)) (local.get $rs2)))
+            (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $xv) (local.get $xv))) (local.get $mu2))
+              (local.get $rs2))))))
         (local.set $d (v128.and (v128.load (local.get $pdy)) (local.get $mask)))
         (local.set $g (f32x4.mul (local.get $d) (v128.load (local.get $pw))))
         ;; masked lanes: d = 0, so g = 0 unless w is ±∞/NaN (never: the padding of w is written as 0)
@@ -392,7 +395,14 @@
           (local.set $pdx (local.get $dx))
           (local.set $i (i32.const 0))
           (loop $out
-            (local.set $xh (call $xhat (local.get $px) (local.get $mu2) (local.get $rs2)))
+            (local.set $xh (block (result v128) ;; x̂ = (x − μ)·r in f64, rounded once to f32 (written out: V8 does not inline wasm calls)
+          (local.set $xv (v128.load (local.get $px)))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero
+              (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $xv)) (local.get $mu2)) (local.get $rs2)))
+            (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $xv) (local.get $xv))) (local.get $mu2))
+              (local.get $rs2))))))
             (local.set $g (f32x4.mul (v128.load (local.get $pdy)) (v128.load (local.get $pw))))
             (v128.store (local.get $pdx) (f32x4.mul (local.get $rsf)
               (f32x4.sub (f32x4.sub (local.get $g) (local.get $mg)) (f32x4.mul (local.get $xh) (local.get $mgx)))))
