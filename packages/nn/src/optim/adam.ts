@@ -1,5 +1,6 @@
 // Adam and AdamW: torch.optim.Adam / AdamW's single-tensor ("for-loop") implementation, operation for operation.
 import { adamUpdate } from '@lnlab/core';
+import type { AdamCoefficients as AdamUpdateCoefficients } from '@lnlab/core';
 import { Optimizer, checkBoolean, checkKeys, checkNumber, withDefaults, zerosFor } from './optimizer';
 import type { ParamState, ParamsInput, StateSpec } from './optimizer';
 
@@ -106,13 +107,8 @@ export class AdamW extends Adam {
   protected static override readonly variant: AdamVariant = { name: 'AdamW', decoupled: true, defaultWeightDecay: 1e-2 };
 }
 
-interface AdamCoefficients {
-  stepSize: number;
-  biasCorrection2Sqrt: number;
-  beta2: number;
-  eps: number;
-  w1: number;
-  w2: number;
+/** core's coefficients (step size, bias correction, β2, ε, lerp / addcmul weights) plus the variants' own. */
+interface AdamCoefficients extends AdamUpdateCoefficients {
   l2: number;
   decay: number;
   amsgrad: boolean;
@@ -128,7 +124,7 @@ function updateAdam(x: Float32Array | Float64Array, g: Float32Array | Float64Arr
   const n = x.length;
   if (vmax === null && !maximize && decay === 1 && l2 === 0 && smallWeight) {
     // core's kernel: the loop below without its branches (WebAssembly for float32; the same numbers)
-    adamUpdate(x, g, m, v, { stepSize, biasCorrection2Sqrt, beta2, eps, w1, w2 });
+    adamUpdate(x, g, m, v, c);
     return;
   }
   for (let i = 0; i < n; i++) {
