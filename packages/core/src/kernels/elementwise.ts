@@ -2,7 +2,7 @@
 import type { TypedArray } from '../dtype';
 import type { Shape } from '../shape';
 import { broadcastStrides } from '../shape';
-import { binaryWasm, stridedCopyWasm } from './wasm/elementwise';
+import { binaryWasm, stridedCopyWasm, tanhWasm } from './wasm/elementwise';
 
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sign' | 'square'
@@ -117,6 +117,7 @@ const UNARY: Record<UnaryOp, UnaryRun> = {
 };
 
 export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray): void {
+  if (op === 'tanh' && x instanceof Float32Array && out instanceof Float32Array && tanhWasm(x, out)) return;
   UNARY[op](x, out, x.length);
 }
 

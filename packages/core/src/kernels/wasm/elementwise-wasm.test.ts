@@ -8,7 +8,7 @@ import { geluBackwardF32, geluErf32, geluKernel } from '../gelu';
 import { layerNormBackward, layerNormBackwardJs, layerNormForward, layerNormForwardJs } from '../layer-norm';
 import { softmaxBackward, softmaxBackwardJs, softmaxForward, softmaxForwardJs } from '../softmax';
 import {
-  adamWasm, binaryWasm, elementwiseBackend, stridedCopyWasm, fillWasmElementwiseMemory, geluWasm, resetWasmElementwise, setElementwiseBackend,
+  adamWasm, binaryWasm, elementwiseBackend, stridedCopyWasm, tanhWasm, fillWasmElementwiseMemory, geluWasm, resetWasmElementwise, setElementwiseBackend,
   wasmElementwiseAvailable,
 } from './elementwise';
 import { decodeBase64 } from './runtime';
@@ -189,6 +189,22 @@ describe('wasm elementwise kernels', () => {
       expect([x, m, v], `size ${size}`).toEqual([js[0], js[2], js[3]]);
       expect(g).toEqual(js[1]);
     }
+  });
+
+  it('tanh: within 2.5e-7 relative of float64 Math.tanh, edges included', () => {
+    setElementwiseBackend('wasm');
+    const edges = [0, -0, 1e-30, -1e-30, 1e-4, -1e-4, 0.62499, 0.625, -0.625, 1, -3, 9, 20, 43, 44, 90, -90, 3e38,
+      Infinity, -Infinity, NaN];
+    const x = Float32Array.from([...edges, ...uniform(4001, -12, 12, 15), ...uniform(1001, -0.7, 0.7, 16)]);
+    fillWasmElementwiseMemory(NaN);
+    const out = new Float32Array(x.length);
+    expect(tanhWasm(x, out)).toBe(true);
+    for (let i = 0; i < x.length; i++) {
+      const want = Math.tanh(x[i]!);
+      if (Number.isNaN(want)) expect(out[i]).toBeNaN();
+      else expect(Math.abs(out[i]! - want), `x=${x[i]}`).toBeLessThanOrEqual(2.5e-7 * Math.abs(want) + 1e-45);
+    }
+    expect(Object.is(out[1], -0)).toBe(true);
   });
 
   it('GELU in place (x === out) and through geluKernel', () => {

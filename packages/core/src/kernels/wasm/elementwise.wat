@@ -1,7 +1,7 @@
 ;; Float32 elementwise kernels for @lnlab/core in WebAssembly SIMD (128-bit f32x4): GELU (exact-erf form) and its
 ;; derivative, softmax forward / backward over rows, LayerNorm forward / backward over rows, and the four
 ;; arithmetic ops (same shape, scalar or repeated-row operands), column sums, strided copies of up to 4 axes, and
-;; Adam's update.
+;; Adam's update, tanh.
 ;;
 ;; Assembled by scripts/build-wasm.mjs (wabt, SIMD enabled) into elementwise-wasm.ts; elementwise.ts is the
 ;; JavaScript side (it copies the operands into this module's memory, calls an export and copies the results out).
@@ -550,4 +550,69 @@
       (local.set $m (i32.add (local.get $m) (i32.const 8)))
       (local.set $v (i32.add (local.get $v) (i32.const 8)))
       (br_if $pair (local.tee $pairs (i32.sub (local.get $pairs) (i32.const 1))))))
+
+  ;; In place over n4 vectors at $p: tanh(x) in float32 (Cephes tanhf). |x| < 0.625: x + x·s·P(s), s = x²;
+  ;; otherwise sign(x)·(1 − e)/(1 + e), e = exp(−2|x|) ≤ 0.29 (no overflow, no cancellation; e underflows to 0 for
+  ;; |x| > 43.7, giving ±1 exactly). NaN stays NaN. Within ~2 ulp of the float64 result.
+  (func (export "tanh") (param $p i32) (param $n4 i32)
+    (local $x v128) (local $a v128) (local $s v128) (local $small v128) (local $arg v128) (local $fn v128)
+    (local $g v128) (local $e v128) (local $big v128)
+    (if (i32.eqz (local.get $n4)) (then (return)))
+    (loop $vec
+      (local.set $x (v128.load (local.get $p)))
+      (local.set $a (f32x4.abs (local.get $x)))
+      ;; small: x + x·s·P(s)
+      (local.set $s (f32x4.mul (local.get $x) (local.get $x)))
+      (local.set $small (f32x4.add (local.get $x) (f32x4.mul (f32x4.mul (local.get $x) (local.get $s))
+        (f32x4.add (f32x4.mul
+        (f32x4.add (f32x4.mul
+        (f32x4.add (f32x4.mul
+        (f32x4.add (f32x4.mul
+          (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3) (local.get $s))
+          (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2)) (local.get $s))
+          (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2)) (local.get $s))
+          (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)) (local.get $s))
+          (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))))
+      ;; e = exp(arg), arg = −2|x| ≤ 0: the exp sequence of $gelu
+      (local.set $arg (f32x4.mul (local.get $a) (v128.const f32x4 -2 -2 -2 -2)))
+      (local.set $fn (f32x4.nearest (f32x4.mul (local.get $arg)
+        (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+      (local.set $g (f32x4.sub
+        (f32x4.sub (local.get $arg)
+          (f32x4.mul (local.get $fn) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+        (f32x4.mul (local.get $fn) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+      (local.set $e
+        (f32x4.add
+          (f32x4.add
+            (f32x4.mul
+              (f32x4.add (f32x4.mul
+              (f32x4.add (f32x4.mul
+              (f32x4.add (f32x4.mul
+              (f32x4.add (f32x4.mul
+              (f32x4.add (f32x4.mul
+                (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $g))
+                (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)) (local.get $g))
+                (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)) (local.get $g))
+                (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)) (local.get $g))
+                (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)) (local.get $g))
+                (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+              (f32x4.mul (local.get $g) (local.get $g)))
+            (local.get $g))
+          (v128.const f32x4 1 1 1 1)))
+      (local.set $e (f32x4.mul (local.get $e)
+        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fn)) (v128.const i32x4 127 127 127 127))
+          (i32.const 23))))
+      (local.set $e (v128.andnot (local.get $e)
+        (f32x4.lt (local.get $arg) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33))))
+      ;; big: (1 − e)/(1 + e) with x's sign bit
+      (local.set $big (v128.or
+        (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $e)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e)))
+        (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+      ;; (x's sign on the small branch too: tanh(−0) = −0, which x + x·s·P(s) rounds to +0)
+      (v128.store (local.get $p) (v128.bitselect
+        (v128.or (local.get $small) (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
+        (local.get $big)
+        (f32x4.lt (local.get $a) (v128.const f32x4 0.625 0.625 0.625 0.625))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br_if $vec (local.tee $n4 (i32.sub (local.get $n4) (i32.const 1))))))
 )
