@@ -22,9 +22,10 @@ export * from './safetensors/index';
 export { loadSafetensors, saveSafetensors } from './io';
 // Kernels for fused ops built outside core (nn's LayerNorm and attention): plain typed-array functions, no autograd.
 export { layerNormForward, layerNormBackward } from './kernels/layer-norm';
+export { rmsNormForward, rmsNormBackward } from './kernels/rms-norm';
 export { gemmBatched } from './kernels/matmul';
 export { softmaxForward, softmaxBackward } from './kernels/softmax';
-export { binaryKernel } from './kernels/elementwise';
+export { binaryKernel, unaryKernel } from './kernels/elementwise';
 export { adamUpdate } from './kernels/adam';
 export type { AdamCoefficients } from './kernels/adam';
 export type { BinaryOp } from './kernels/elementwise';

@@ -5,6 +5,8 @@ import { Generator, mul, sum, tensor } from '@lnlab/core';
 import type { GradSpec } from '@lnlab/core/testing';
 import type { Module } from './module';
 import * as nn from './index';
+import { dytComposite, dytFused } from './norm/dyt';
+import { rmsNormComposite, rmsNormFused } from './norm/rms-norm';
 
 /** A spec whose inputs are x (sampled) followed by every parameter of a freshly built float64 module. */
 function moduleSpec(op: string, label: string, build: () => Module, xShape: number[], forward: (m: Module, x: Tensor) => Tensor, order: 1 | 2 = 1): GradSpec {
@@ -69,8 +71,17 @@ export const nnGradSpecs: GradSpec[] = [
     order: 2,
   },
   { op: 'layerNormComposite', label: 'x only, ε outside', shapes: [[3, 4]], fn: (x) => nn.layerNormComposite(x!, [4], null, null, { epsPlacement: 'outside' }) },
-  moduleSpec('RMSNorm', '[2,3,5]', () => new nn.RMSNorm(5, { eps: 1e-6 }), [2, 3, 5], call, 2),
-  moduleSpec('DyT', '[2,3,5]', () => new nn.DyT(5), [2, 3, 5], call, 2),
+  moduleSpec('RMSNorm', 'fused [2,3,5]', () => new nn.RMSNorm(5, { eps: 1e-6 }), [2, 3, 5], call, 2),
+  moduleSpec('RMSNorm', 'composite [2,3,5]', () => new nn.RMSNorm(5, { eps: 1e-6, impl: 'composite' }), [2, 3, 5], call, 2),
+  moduleSpec('RMSNorm', 'fused, normalizedShape [3,4]', () => new nn.RMSNorm([3, 4], { eps: 1e-6 }), [2, 3, 4], call),
+  moduleSpec('RMSNorm', 'fused, no affine', () => new nn.RMSNorm(4, { eps: 1e-6, elementwiseAffine: false }), [3, 4], call, 2),
+  { op: 'rmsNormFused', label: 'x only, default ε', shapes: [[3, 4]], fn: (x) => rmsNormFused(x!, [4], null), order: 2 },
+  { op: 'rmsNormComposite', label: 'x only', shapes: [[3, 4]], fn: (x) => rmsNormComposite(x!, [4], null, 1e-6) },
+  moduleSpec('DyT', 'fused [2,3,5]', () => new nn.DyT(5), [2, 3, 5], call, 2),
+  moduleSpec('DyT', 'composite [2,3,5]', () => new nn.DyT(5, { impl: 'composite' }), [2, 3, 5], call, 2),
+  { op: 'dytFused', label: 'x, α only [3,4]', shapes: [[3, 4], [1]], fn: (x, a) => dytFused(x!, a!, null, null), order: 2 },
+  { op: 'dytFused', label: 'x, α, γ [2,3]', shapes: [[2, 3], [1], [3]], fn: (x, a, w) => dytFused(x!, a!, w!, null), order: 2 },
+  { op: 'dytComposite', label: 'x, α, β [2,3]', shapes: [[2, 3], [1], [3]], fn: (x, a, b) => dytComposite(x!, a!, null, b!) },
   moduleSpec('BatchNorm1d', 'train [6,4]', () => new nn.BatchNorm1d(4), [6, 4], call, 2),
   moduleSpec('BatchNorm1d', 'train tokens [2,3,4]', () => new nn.BatchNorm1d(4), [2, 3, 4], call),
   moduleSpec('BatchNorm1d', 'eval [3,4]', () => new nn.BatchNorm1d(4).eval(), [3, 4], call),

@@ -12,9 +12,9 @@ import type { RMSNormOptions } from './rms-norm';
 
 export { LayerNorm, layerNormComposite, layerNormFused } from './layer-norm';
 export type { LayerNormOptions, LayerNormFunctionOptions, VarianceKind, EpsPlacement } from './layer-norm';
-export { RMSNorm } from './rms-norm';
+export { RMSNorm, rmsNormComposite, rmsNormFused } from './rms-norm';
 export type { RMSNormOptions } from './rms-norm';
-export { DyT } from './dyt';
+export { DyT, dytComposite, dytFused } from './dyt';
 export type { DyTOptions } from './dyt';
 export { BatchNorm1d } from './batch-norm';
 export type { BatchNormOptions } from './batch-norm';
