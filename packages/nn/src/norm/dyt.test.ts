@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Tensor } from '@lnlab/core';
 import { Generator, cast, grad, mul, sum, tensor } from '@lnlab/core';
 import { normRelError } from '@lnlab/core/testing';
+import { leaf, sample } from '../testing/samples';
 import { DyT } from './index';
 import { dytComposite, dytFused } from './dyt';
-
-function sample(shape: number[], gen: Generator, offset = 0, scale = 1): Tensor {
-  const n = shape.reduce((p, d) => p * d, 1);
-  return tensor(Float64Array.from({ length: n }, () => offset + scale * gen.normal()), { shape });
-}
-
-function leaf(t: Tensor, dtype: 'float32' | 'float64'): Tensor {
-  const c = cast(t, dtype).detach();
-  c.requiresGrad = true;
-  return c;
-}
 
 describe('dytFused', () => {
   // [4,8,16] = 512 elements crosses the WebAssembly threshold for float32 tanh; [3,5] stays in TypeScript.

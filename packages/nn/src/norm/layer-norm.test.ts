@@ -3,11 +3,7 @@ import type { Tensor} from '@lnlab/core';
 import { Generator, cast, grad, mul, std, sum, tensor } from '@lnlab/core';
 import { normRelError } from '@lnlab/core/testing';
 import { LayerNorm, layerNormComposite, layerNormFused } from './index';
-
-function sample(shape: number[], gen: Generator, offset = 0, scale = 1): Tensor {
-  const n = shape.reduce((p, d) => p * d, 1);
-  return tensor(Float64Array.from({ length: n }, () => offset + scale * gen.normal()), { shape });
-}
+import { sample } from '../testing/samples';
 
 /** Plain-loop reference of the LN family on one row: the formulas the variants must follow exactly. */
 function rowReference(row: number[], variance: 'biased' | 'unbiased', eps: number, placement: 'inside' | 'outside'): number[] {
