@@ -234,17 +234,19 @@ const ARITH: Partial<Record<BinaryOp, ArithRuns>> = {
   },
 };
 
-/** The run for `op`: ARITH's fixed-stride loops where they apply, else BINARY's strided one. */
-function binaryRun(op: BinaryOp): BinaryRun {
-  const r = ARITH[op];
-  if (r === undefined) return BINARY[op];
-  return (a, ia, sa, b, ib, sb, out, o, n) => {
-    if (sa === 1 && sb === 1) r.vv(a, ia, b, ib, out, o, n);
-    else if (sa === 1 && sb === 0) r.vs(a, ia, b[ib]!, out, o, n);
-    else if (sa === 0 && sb === 1) r.sv(a[ia]!, b, ib, out, o, n);
-    else BINARY[op](a, ia, sa, b, ib, sb, out, o, n);
-  };
-}
+/** The run for each op: ARITH's fixed-stride loops where they apply, else BINARY's strided one (built once). */
+const RUN = Object.fromEntries(
+  (Object.keys(BINARY) as BinaryOp[]).map((op): [BinaryOp, BinaryRun] => {
+    const r = ARITH[op];
+    if (r === undefined) return [op, BINARY[op]];
+    return [op, (a, ia, sa, b, ib, sb, out, o, n) => {
+      if (sa === 1 && sb === 1) r.vv(a, ia, b, ib, out, o, n);
+      else if (sa === 1 && sb === 0) r.vs(a, ia, b[ib]!, out, o, n);
+      else if (sa === 0 && sb === 1) r.sv(a[ia]!, b, ib, out, o, n);
+      else BINARY[op](a, ia, sa, b, ib, sb, out, o, n);
+    }];
+  }),
+) as Record<BinaryOp, BinaryRun>;
 
 /**
  * out = a ∘ b with NumPy broadcasting into `outShape`. Same-size operands and scalars are one run; otherwise the
@@ -262,7 +264,7 @@ export function binaryKernel(op: BinaryOp, a: TypedArray, aShape: Shape, b: Type
   }
   const na = a.length;
   const nb = b.length;
-  const run = binaryRun(op);
+  const run = RUN[op];
   if ((na === total || na === 1) && (nb === total || nb === 1)) run(a, 0, na === 1 ? 0 : 1, b, 0, nb === 1 ? 0 : 1, out, 0, total);
   else broadcastRuns(run, a, aShape, b, bShape, out, outShape);
 }
